@@ -1,0 +1,101 @@
+"""Where a job's artifacts live on the shared volume, and how they are written safely.
+
+Paths in messages are relative to the data directory so every process may mount the
+volume wherever it likes. Writes go to a temporary file that is flushed, fsynced and
+renamed into place, so an artifact that exists is complete.
+"""
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class JobPaths:
+    """The files of one job under ``data_dir``."""
+
+    def __init__(self, data_dir: Path, job_id: str) -> None:
+        self.data_dir = data_dir
+        self.job_id = job_id
+        self.work_dir = data_dir / "work" / job_id
+
+    @property
+    def audio(self) -> Path:
+        return self.work_dir / f"audio_{self.job_id}.wav"
+
+    @property
+    def captions(self) -> Path:
+        return self.work_dir / "captions.json"
+
+    @property
+    def queries(self) -> Path:
+        return self.work_dir / "queries.json"
+
+    @property
+    def footage_dir(self) -> Path:
+        return self.work_dir / "footage"
+
+    @property
+    def footage_manifest(self) -> Path:
+        return self.footage_dir / "manifest.json"
+
+    @property
+    def video(self) -> Path:
+        return output_video_path(self.data_dir, self.job_id)
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.data_dir).as_posix()
+
+    def resolve(self, relative: str) -> Path:
+        return self.data_dir / relative
+
+
+def output_video_path(data_dir: Path, job_id: str) -> Path:
+    return data_dir / "output" / f"video_{job_id}.mp4"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success make it ``target`` durably.
+
+    The temporary name keeps the suffix so writers that pick a format from it still work.
+    On an exception the partial file is removed and ``target`` is left untouched.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp{target.suffix}")
+    try:
+        yield temporary
+        _fsync_file(temporary)
+        os.replace(temporary, target)
+        _fsync_dir(target.parent)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(data)
+
+
+def write_json_atomic(target: Path, document: Any) -> None:
+    write_bytes_atomic(target, json.dumps(document, indent=2, ensure_ascii=False).encode())
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

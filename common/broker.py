@@ -1,0 +1,186 @@
+"""A confirming connection to RabbitMQ, owned by one thread and usable from others.
+
+pika's BlockingConnection is not thread-safe and only answers heartbeats while its
+owner thread is inside it. So the owner thread sits in the consume loop, and other
+threads (stage workers, HTTP handlers) hand it work through
+``add_callback_threadsafe`` and wait for the result: heartbeats keep flowing however
+long the work takes.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TypeVar
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.spec import Basic, BasicProperties
+
+from common.errors import BrokerUnavailable
+from common.settings import Settings
+from common.topology import Topology
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# on_message(channel, delivery_tag, body), called on the owner thread.
+MessageHandler = Callable[[BlockingChannel, int, bytes], None]
+
+_PERSISTENT_JSON = BasicProperties(
+    content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent
+)
+CONNECTION_ERRORS = (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError)
+
+
+class BrokerSession:
+    """One connection and one confirming channel with the topology declared."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.topology = Topology(settings.amqp_prefix)
+        self._parameters = pika.URLParameters(settings.broker_url)
+        self._parameters.connection_attempts = 1
+        self._parameters.blocked_connection_timeout = 60
+        self._connection: pika.BlockingConnection | None = None
+        self._channel: BlockingChannel | None = None
+        self._owner: threading.Thread | None = None
+        self._pending: set[Future[object]] = set()
+        self._pending_lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None and self._connection.is_open
+
+    def open(self) -> None:
+        try:
+            self._connection = pika.BlockingConnection(self._parameters)
+        except CONNECTION_ERRORS as exc:
+            raise BrokerUnavailable(f"cannot reach the broker: {exc!r}") from exc
+        self._channel = self._connection.channel()
+        self._channel.confirm_delivery()
+        self.topology.declare(self._channel)
+        self._owner = threading.current_thread()
+
+    def close(self) -> None:
+        if self._connection is not None and self._connection.is_open:
+            with contextlib.suppress(CONNECTION_ERRORS):
+                self._connection.close()
+        self._fail_pending()
+
+    @property
+    def channel(self) -> BlockingChannel:
+        if self._channel is None:
+            raise BrokerUnavailable("the broker session is not open")
+        return self._channel
+
+    def publish(self, exchange: str, routing_key: str, body: bytes) -> None:
+        """Publish persistently and wait for the broker's confirm (owner thread only)."""
+        self.channel.basic_publish(
+            exchange, routing_key, body, properties=_PERSISTENT_JSON, mandatory=True
+        )
+
+    def call(self, function: Callable[[], T], timeout: float = 60.0) -> T:
+        """Run ``function`` on the owner thread and return its result."""
+        if threading.current_thread() is self._owner:
+            return function()
+        connection = self._connection
+        if connection is None or not connection.is_open:
+            raise BrokerUnavailable("the broker connection is closed")
+        future: Future[T] = Future()
+
+        def run() -> None:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(function())
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+        with self._pending_lock:
+            self._pending.add(future)  # type: ignore[arg-type]
+        try:
+            connection.add_callback_threadsafe(run)
+            return future.result(timeout)
+        except CONNECTION_ERRORS as exc:
+            raise BrokerUnavailable(f"the broker connection was lost: {exc!r}") from exc
+        finally:
+            with self._pending_lock:
+                self._pending.discard(future)  # type: ignore[arg-type]
+
+    def consume(self, queue: str, on_message: MessageHandler, prefetch: int) -> None:
+        channel = self.channel
+        channel.basic_qos(prefetch_count=prefetch)
+
+        def deliver(
+            ch: BlockingChannel, method: Basic.Deliver, _props: BasicProperties, body: bytes
+        ) -> None:
+            on_message(ch, method.delivery_tag, body)
+
+        channel.basic_consume(queue, deliver)
+
+    def serve(self, stop: threading.Event) -> None:
+        """Dispatch deliveries and callbacks on this thread until ``stop`` is set."""
+        assert self._connection is not None
+        try:
+            while not stop.is_set():
+                self._connection.process_data_events(time_limit=0.5)
+        finally:
+            self._fail_pending()
+
+    def _fail_pending(self) -> None:
+        with self._pending_lock:
+            pending, self._pending = self._pending, set()
+        for future in pending:
+            if not future.done():
+                future.set_exception(BrokerUnavailable("the broker connection was lost"))
+
+
+def run_connected(
+    settings: Settings,
+    on_open: Callable[[BrokerSession], None],
+    stop: threading.Event,
+    on_down: Callable[[], None] = lambda: None,
+) -> None:
+    """Keep a session open and serving until ``stop``, reconnecting with backoff.
+
+    ``on_open`` declares consumers on each fresh session; ``on_down`` runs whenever the
+    connection is lost, so callers can stop using it.
+    """
+    delay = 1.0
+    while not stop.is_set():
+        session = BrokerSession(settings)
+        try:
+            session.open()
+            on_open(session)
+            logger.info("connected to the broker")
+            delay = 1.0
+            session.serve(stop)
+        except (BrokerUnavailable, *CONNECTION_ERRORS) as exc:
+            on_down()
+            logger.warning("broker connection lost (%s); retrying in %.0f s", exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, settings.reconnect_max_delay)
+        finally:
+            session.close()
+    on_down()
+
+
+def check_broker(settings: Settings) -> None:
+    """Raise :class:`BrokerUnavailable` with a readable reason if the broker does not answer."""
+    session = BrokerSession(settings)
+    session.open()
+    session.close()
+
+
+def wait_for_broker(settings: Settings, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            check_broker(settings)
+            return
+        except BrokerUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -1,0 +1,71 @@
+"""The JSON documents stages leave on the shared volume for the stages after them."""
+
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from common.artifacts import write_bytes_atomic
+from common.errors import MissingArtifact, StageError
+
+
+class Word(BaseModel):
+    text: str
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+
+
+class CaptionGroup(BaseModel):
+    """A few words shown on screen together."""
+
+    text: str
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    words: list[Word]
+
+
+class Captions(BaseModel):
+    duration: float = Field(ge=0)  # seconds of narration the captions belong to
+    words: list[Word]
+    groups: list[CaptionGroup]
+
+
+class QuerySegment(BaseModel):
+    """A time range of the narration and the search terms that describe it."""
+
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    text: str
+    terms: list[str] = Field(min_length=1, max_length=3)
+
+
+class Queries(BaseModel):
+    segments: list[QuerySegment]
+
+
+class FootageClip(BaseModel):
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    path: str  # relative to the data directory
+    source: str  # where the clip came from: "library:<file>" or "generated"
+    term: str
+
+
+class FootageManifest(BaseModel):
+    clips: list[FootageClip]
+
+
+_D = TypeVar("_D", bound=BaseModel)
+
+
+def load_document(model: type[_D], path: Path) -> _D:
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise MissingArtifact(f"{path.name} is missing") from exc
+    except ValidationError as exc:
+        raise StageError(f"{path.name} is not a valid {model.__name__}") from exc
+
+
+def save_document(document: BaseModel, path: Path) -> None:
+    write_bytes_atomic(path, document.model_dump_json(indent=2).encode())

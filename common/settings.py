@@ -1,0 +1,22 @@
+"""Settings every process reads from the environment (prefix ``T2V_``).
+
+Each process builds one settings object at start-up; processes that need more
+(the gateway, a stage with a model) subclass :class:`Settings` in their own package.
+"""
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="T2V_", extra="ignore")
+
+    broker_url: str = "amqp://guest:guest@localhost:5672/"
+    # Prefix of every exchange and queue name, so several deployments (or test runs)
+    # can share one broker without seeing each other's messages.
+    amqp_prefix: str = "t2v"
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    # Seconds between broker reconnection attempts grow up to this cap.
+    reconnect_max_delay: float = 30.0
