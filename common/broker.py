@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pika
 import pika.exceptions
@@ -33,7 +33,8 @@ MessageHandler = Callable[[BlockingChannel, int, bytes], None]
 _PERSISTENT_JSON = BasicProperties(
     content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent
 )
-CONNECTION_ERRORS = (pika.exceptions.AMQPConnectionError, pika.exceptions.AMQPChannelError)
+# The base of every error pika raises for a lost or refused connection or channel.
+AMQPError = pika.exceptions.AMQPError
 
 
 class BrokerSession:
@@ -47,7 +48,7 @@ class BrokerSession:
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._owner: threading.Thread | None = None
-        self._pending: set[Future[object]] = set()
+        self._pending: set[Future[Any]] = set()
         self._pending_lock = threading.Lock()
 
     @property
@@ -57,7 +58,7 @@ class BrokerSession:
     def open(self) -> None:
         try:
             self._connection = pika.BlockingConnection(self._parameters)
-        except CONNECTION_ERRORS as exc:
+        except AMQPError as exc:
             raise BrokerUnavailable(f"cannot reach the broker: {exc!r}") from exc
         self._channel = self._connection.channel()
         self._channel.confirm_delivery()
@@ -66,7 +67,7 @@ class BrokerSession:
 
     def close(self) -> None:
         if self._connection is not None and self._connection.is_open:
-            with contextlib.suppress(CONNECTION_ERRORS):
+            with contextlib.suppress(AMQPError):
                 self._connection.close()
         self._fail_pending()
 
@@ -99,15 +100,15 @@ class BrokerSession:
                     future.set_exception(exc)
 
         with self._pending_lock:
-            self._pending.add(future)  # type: ignore[arg-type]
+            self._pending.add(future)
         try:
             connection.add_callback_threadsafe(run)
             return future.result(timeout)
-        except CONNECTION_ERRORS as exc:
+        except AMQPError as exc:
             raise BrokerUnavailable(f"the broker connection was lost: {exc!r}") from exc
         finally:
             with self._pending_lock:
-                self._pending.discard(future)  # type: ignore[arg-type]
+                self._pending.discard(future)
 
     def consume(self, queue: str, on_message: MessageHandler, prefetch: int) -> None:
         channel = self.channel
@@ -157,7 +158,7 @@ def run_connected(
             logger.info("connected to the broker")
             delay = 1.0
             session.serve(stop)
-        except (BrokerUnavailable, *CONNECTION_ERRORS) as exc:
+        except (BrokerUnavailable, AMQPError) as exc:
             on_down()
             logger.warning("broker connection lost (%s); retrying in %.0f s", exc, delay)
             stop.wait(delay)

@@ -29,7 +29,7 @@ class JobOptions(BaseModel):
 class _Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1  # SCHEMA_VERSION
     job_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
     def to_bytes(self) -> bytes:

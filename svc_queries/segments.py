@@ -1,0 +1,34 @@
+"""Cut the narration into footage segments that cover it end to end."""
+
+from common.documents import CaptionGroup, Captions
+
+
+def split_segments(captions: Captions, target_seconds: float) -> list[list[CaptionGroup]]:
+    """Consecutive caption groups, gathered until a segment lasts about ``target_seconds``.
+
+    A segment prefers to close at the end of a sentence once it is half its target long.
+    """
+    segments: list[list[CaptionGroup]] = []
+    current: list[CaptionGroup] = []
+    for group in captions.groups:
+        current.append(group)
+        length = group.end - current[0].start
+        sentence_done = group.text.endswith((".", "!", "?"))
+        if length >= target_seconds or (sentence_done and length >= target_seconds / 2):
+            segments.append(current)
+            current = []
+    if current:
+        if segments and current[-1].end - current[0].start < target_seconds / 2:
+            segments[-1].extend(current)  # a short tail joins the segment before it
+        else:
+            segments.append(current)
+    return segments
+
+
+def segment_bounds(
+    segments: list[list[CaptionGroup]], duration: float
+) -> list[tuple[float, float]]:
+    """Time ranges with no gaps: each segment runs until the next one starts."""
+    starts = [0.0] + [segment[0].start for segment in segments[1:]]
+    ends = [*starts[1:], duration]
+    return list(zip(starts, ends, strict=True))

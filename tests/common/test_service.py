@@ -1,0 +1,100 @@
+"""A stage service against the real broker: artifacts, next message, progress, dead letters."""
+
+from common.artifacts import JobPaths
+from common.broker import BrokerSession
+from common.documents import CaptionGroup, Captions, Word, save_document
+from common.errors import StageError
+from common.messages import StageMessage, parse_progress_event, parse_stage_message
+from common.service import StageService
+from common.settings import Settings
+from common.stage import ReportProgress
+from svc_queries.settings import QueriesSettings
+from svc_queries.stage import QueriesStage
+from tests.broker_helpers import drain_queue, get_message_from_queue, running
+
+
+def _job_with_captions(settings: Settings, job_id: str) -> StageMessage:
+    paths = JobPaths(settings.data_dir, job_id)
+    words = [Word(text="Mountains", start=0.1, end=0.6), Word(text="rise.", start=0.6, end=1.0)]
+    group = CaptionGroup(text="Mountains rise.", start=0.1, end=1.0, words=words)
+    save_document(Captions(duration=1.2, words=words, groups=[group]), paths.captions)
+    return StageMessage(
+        job_id=job_id,
+        text="Mountains rise.",
+        artifacts={"audio": "work/x/audio.wav", "captions": paths.relative(paths.captions)},
+    )
+
+
+def _publish_stage(session: BrokerSession, stage: str, body: bytes) -> None:
+    topology = session.topology
+    session.publish(topology.jobs_exchange, topology.stage_routing_key(stage), body)
+
+
+def test_stage_writes_artifact_forwards_job_and_reports(
+    settings: Settings, broker: BrokerSession
+) -> None:
+    # Given a running queries service and a job whose captions exist
+    job = _job_with_captions(settings, "svc1")
+    service = StageService(QueriesStage(QueriesSettings()), settings)
+
+    with running(service):
+        # When the job's message is published to the queries stage
+        _publish_stage(broker, "queries", job.to_bytes())
+
+        # Then the footage stage receives the job with the queries artifact added
+        forwarded = parse_stage_message(
+            get_message_from_queue(broker, broker.topology.stage_queue("footage"))
+        )
+    assert forwarded.job_id == "svc1"
+    assert forwarded.artifacts["captions"] == job.artifacts["captions"]
+    assert (settings.data_dir / forwarded.artifacts["queries"]).is_file()
+    # And the gateway's progress queue saw the stage start at 60%
+    events = [parse_progress_event(b) for b in drain_queue(broker, broker.topology.progress_queue)]
+    assert events[0].status == "processing" and events[0].progress == 60
+    assert {e.stage for e in events} == {"queries"}
+    # And the stage's own queue is empty: the delivery was acked
+    assert drain_queue(broker, broker.topology.stage_queue("queries")) == []
+
+
+def test_malformed_message_is_dead_lettered(settings: Settings, broker: BrokerSession) -> None:
+    # Given a running stage service
+    with running(StageService(QueriesStage(QueriesSettings()), settings)):
+        # When a message that is not a valid stage message arrives
+        _publish_stage(broker, "queries", b'{"job_id": "bad", "schema_version": 99}')
+        _publish_stage(broker, "queries", b"not json at all")
+
+        # Then both land in the dead-letter queue, untouched
+        dead = [get_message_from_queue(broker, broker.topology.dead_letter_queue) for _ in range(2)]
+    assert sorted(dead) == sorted([b'{"job_id": "bad", "schema_version": 99}', b"not json at all"])
+
+
+class _BrokenStage:
+    name = "queries"
+
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+        raise StageError("the captions were\nunreadable")
+
+
+def test_failing_stage_marks_the_job_failed_and_dead_letters_it(
+    settings: Settings, broker: BrokerSession
+) -> None:
+    # Given a stage that cannot do its work
+    job = StageMessage(job_id="svc3", text="Anything.")
+    with running(StageService(_BrokenStage(), settings)):
+        # When a job reaches it
+        _publish_stage(broker, "queries", job.to_bytes())
+
+        # Then the job goes to the dead-letter queue instead of looping
+        assert (
+            parse_stage_message(
+                get_message_from_queue(broker, broker.topology.dead_letter_queue)
+            ).job_id
+            == "svc3"
+        )
+    # And the last progress event says failed, with the stage and a one-line reason
+    events = [parse_progress_event(b) for b in drain_queue(broker, broker.topology.progress_queue)]
+    failed = events[-1]
+    assert failed.status == "failed"
+    assert failed.error is not None and failed.error.stage == "queries"
+    assert failed.message == "Failed at queries: the captions were unreadable"
+    assert drain_queue(broker, broker.topology.stage_queue("footage")) == []

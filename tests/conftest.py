@@ -1,0 +1,56 @@
+"""Fixtures shared by the whole suite.
+
+Broker tests run against the real RabbitMQ named by ``T2V_BROKER_URL`` (default: the local
+one). Each test gets its own exchange and queue prefix, deleted afterwards, so tests never
+see each other's messages.
+"""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pika
+import pytest
+
+from common.broker import BrokerSession
+from common.errors import BrokerUnavailable
+from common.settings import Settings
+from common.topology import Topology
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for one test: its own data directory and its own broker names."""
+    return Settings(data_dir=tmp_path / "data", amqp_prefix=f"t2vtest-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture
+def broker(settings: Settings) -> Iterator[BrokerSession]:
+    """An open session with the test's topology declared; everything is deleted afterwards."""
+    session = BrokerSession(settings)
+    try:
+        session.open()
+    except BrokerUnavailable as exc:
+        pytest.fail(f"RabbitMQ must be running for broker tests: {exc}")
+    yield session
+    _delete_topology(settings)
+    session.close()
+
+
+def _delete_topology(settings: Settings) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+    try:
+        Topology(settings.amqp_prefix).delete(connection.channel())
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def narration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A real narration WAV spoken by the bundled voice, and the text it says."""
+    from svc_tts.speech import load_voice, synthesize
+
+    text = "The old lighthouse stood on the cliff. Waves crashed against the rocks below."
+    wav = tmp_path_factory.mktemp("narration") / "narration.wav"
+    synthesize(load_voice(None), text, wav, sentence_pause=0.25)
+    return wav, text
