@@ -4,9 +4,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.generate import generate
-from cli.up import up
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="t2v", description="Text to narrated video.")
@@ -34,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = parser.parse_args(argv)
+    # Imported per command: `up` should not pay for loading the media libraries.
     if args.command == "up":
+        from cli.up import up
+
         return up(port=args.port, data_dir=args.data_dir)
+    from cli.generate import generate
+
     text = sys.stdin.read() if args.text == "-" else args.text
     return generate(
         text,

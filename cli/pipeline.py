@@ -4,19 +4,18 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from svc_footage.settings import FootageSettings
-from svc_footage.stage import FootageStage
-from svc_render.settings import RenderSettings
-from svc_render.stage import RenderStage
-
 from common.artifacts import JobPaths
 from common.messages import JobOptions, StageMessage
-from common.stage import Stage
+from common.stage import ReportProgress, Stage
 from common.stages import PIPELINE, StageInfo
 from svc_captions.settings import CaptionsSettings
 from svc_captions.stage import CaptionsStage
+from svc_footage.settings import FootageSettings
+from svc_footage.stage import FootageStage
 from svc_queries.settings import QueriesSettings
 from svc_queries.stage import QueriesStage
+from svc_render.settings import RenderSettings
+from svc_render.stage import RenderStage
 from svc_tts.settings import TtsSettings
 from svc_tts.stage import TtsStage
 
@@ -41,6 +40,10 @@ def run_pipeline(
     for info in PIPELINE:
         on_progress(info, None)
         stage = STAGE_FACTORIES[info.name]()
-        artifacts = stage.run(job, paths, lambda note, info=info: on_progress(info, note))
+        artifacts = stage.run(job, paths, _reporter(info, on_progress))
         job = job.model_copy(update={"artifacts": {**job.artifacts, **artifacts}})
     return paths
+
+
+def _reporter(info: StageInfo, on_progress: OnProgress) -> ReportProgress:
+    return lambda note: on_progress(info, note)

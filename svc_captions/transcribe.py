@@ -37,7 +37,7 @@ def audio_seconds(wav_path: Path) -> float:
 
 def transcribe_words(model: WhisperModel, wav_path: Path, duration: float) -> list[Word]:
     segments, _info = model.transcribe(
-        str(wav_path), language="en", word_timestamps=True, beam_size=1, vad_filter=False
+        str(wav_path), language="en", word_timestamps=True, vad_filter=False
     )
     words: list[Word] = []
     for segment in segments:

@@ -21,7 +21,7 @@ def get_message_from_queue(session: BrokerSession, queue: str, timeout: float = 
 
 
 def drain_queue(session: BrokerSession, queue: str) -> list[bytes]:
-    bodies = []
+    bodies: list[bytes] = []
     while True:
         method, _properties, body = session.channel.basic_get(queue, auto_ack=True)
         if method is None:

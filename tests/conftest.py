@@ -33,11 +33,11 @@ def broker(settings: Settings) -> Iterator[BrokerSession]:
     except BrokerUnavailable as exc:
         pytest.fail(f"RabbitMQ must be running for broker tests: {exc}")
     yield session
-    _delete_topology(settings)
+    delete_topology(settings)
     session.close()
 
 
-def _delete_topology(settings: Settings) -> None:
+def delete_topology(settings: Settings) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
     try:
         Topology(settings.amqp_prefix).delete(connection.channel())
@@ -50,7 +50,7 @@ def narration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A real narration WAV spoken by the bundled voice, and the text it says."""
     from svc_tts.speech import load_voice, synthesize
 
-    text = "The old lighthouse stood on the cliff. Waves crashed against the rocks below."
+    text = "The dog ran to the park. The sun was warm and the sky was blue."
     wav = tmp_path_factory.mktemp("narration") / "narration.wav"
     synthesize(load_voice(None), text, wav, sentence_pause=0.25)
     return wav, text

@@ -1,0 +1,40 @@
+"""The FastAPI application: routes, error bodies, and the resources that live with it."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway.broker import BrokerLink
+from gateway.errors import install_error_handlers
+from gateway.routes import api_router
+from gateway.settings import GatewaySettings
+from gateway.store import JobStore
+
+# Long enough for a healthy local broker to accept the connection, short enough that a
+# gateway started before its broker still comes up promptly and answers 503 meanwhile.
+_FIRST_CONNECTION_WAIT = 5.0
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    app_settings = settings if settings is not None else GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = JobStore(app_settings.jobs_db_path, app_settings.data_dir)
+        broker = BrokerLink(app_settings, store)
+        app.state.store = store
+        app.state.broker = broker
+        await asyncio.to_thread(broker.start, _FIRST_CONNECTION_WAIT)
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(broker.stop)
+            store.close()
+
+    app = FastAPI(title="Text to video", version="1", lifespan=lifespan)
+    app.state.settings = app_settings
+    app.include_router(api_router)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,124 @@
+"""The gateway's link to RabbitMQ: it queues new jobs and keeps the store current.
+
+One background thread owns the connection (see :mod:`common.broker`): it consumes the
+progress queue into the job store, and HTTP handler threads hand it new jobs to publish.
+While the broker is unreachable there is no session, and queuing a job fails at once
+instead of waiting for a reconnection.
+"""
+
+import concurrent.futures
+import contextlib
+import logging
+import sqlite3
+import threading
+
+from pika.adapters.blocking_connection import BlockingChannel
+
+from common.broker import BrokerSession, run_connected
+from common.errors import BrokerUnavailable, InvalidMessage
+from common.logs import job_context
+from common.messages import StageMessage, parse_progress_event
+from common.settings import Settings
+from common.stages import STAGE_NAMES
+from gateway.store import Job, JobStore
+
+logger = logging.getLogger(__name__)
+
+# Progress events are cheap to apply; a window this size keeps the queue draining quickly.
+_PROGRESS_PREFETCH = 50
+# A confirm normally takes milliseconds; an HTTP client should not wait longer than this.
+_PUBLISH_TIMEOUT = 10.0
+# After an unexpected crash of the connection loop, pause before starting it again.
+_RESTART_DELAY = 1.0
+
+
+class BrokerLink:
+    def __init__(self, settings: Settings, store: JobStore) -> None:
+        self._settings = settings
+        self._store = store
+        self._stop = threading.Event()
+        self._first_attempt_done = threading.Event()
+        self._session: BrokerSession | None = None
+        self._thread = threading.Thread(target=self._run, name="gateway-broker", daemon=True)
+
+    @property
+    def is_connected(self) -> bool:
+        session = self._session
+        return session is not None and session.is_open
+
+    def start(self, wait: float) -> None:
+        """Start connecting; wait up to ``wait`` seconds for the first attempt to finish.
+
+        Waiting lets the first requests after start-up find the broker connected, while a
+        broker that is down delays start-up by no more than one connection attempt.
+        """
+        self._thread.start()
+        self._first_attempt_done.wait(wait)
+
+    def stop(self) -> None:
+        self._stop.set()
+        session = self._session
+        if session is not None:
+            # Wake the owner thread so it sees the stop now, not at its next poll.
+            with contextlib.suppress(BrokerUnavailable, concurrent.futures.TimeoutError):
+                session.call(lambda: None, timeout=1.0)
+        self._thread.join()
+
+    def submit(self, job: Job) -> None:
+        """Publish ``job``'s first stage message; raise BrokerUnavailable if it is not confirmed."""
+        session = self._session
+        if session is None:
+            raise BrokerUnavailable("not connected to the message broker")
+        message = StageMessage(
+            job_id=job.job_id, text=job.text, options=job.options, created_at=job.created_at
+        )
+        topology = session.topology
+        routing_key = topology.stage_routing_key(STAGE_NAMES[0])
+        try:
+            session.call(
+                lambda: session.publish(topology.jobs_exchange, routing_key, message.to_bytes()),
+                timeout=_PUBLISH_TIMEOUT,
+            )
+        except concurrent.futures.TimeoutError as exc:
+            raise BrokerUnavailable("the message broker did not confirm the job in time") from exc
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                run_connected(self._settings, self._on_open, self._stop, self._on_down)
+            except Exception:
+                # Without this thread the gateway would accept no jobs and see no progress.
+                self._on_down()
+                logger.exception("the broker connection loop crashed; restarting it")
+                self._stop.wait(_RESTART_DELAY)
+
+    def _on_open(self, session: BrokerSession) -> None:
+        session.consume(session.topology.progress_queue, self._on_progress, _PROGRESS_PREFETCH)
+        self._session = session
+        self._first_attempt_done.set()
+
+    def _on_down(self) -> None:
+        self._session = None
+        self._first_attempt_done.set()
+
+    def _on_progress(self, channel: BlockingChannel, delivery_tag: int, body: bytes) -> None:
+        try:
+            event = parse_progress_event(body)
+        except InvalidMessage as exc:
+            logger.error("dead-lettering a malformed progress event: %s", exc)
+            channel.basic_nack(delivery_tag, requeue=False)
+            return
+        with job_context(event.job_id):
+            try:
+                applied = self._store.apply(event)
+            except sqlite3.Error:
+                # Requeuing would retry the same write in a loop; the dead-letter queue
+                # keeps the event for an operator instead.
+                logger.exception("cannot record a progress event; dead-lettering it")
+                channel.basic_nack(delivery_tag, requeue=False)
+                return
+            if applied:
+                logger.info("job %s at %d%%: %s", event.status, event.progress, event.message)
+            else:
+                logger.debug("ignored a stale, duplicate or unknown-job progress event")
+            channel.basic_ack(delivery_tag)

@@ -1,0 +1,152 @@
+"""The job store: one SQLite file that outlives the gateway process.
+
+The broker thread writes progress into it while HTTP handler threads read it, so every
+statement runs under one lock on one connection. WAL mode lets other processes (a second
+gateway, an operator's sqlite3 shell) read while the gateway writes.
+"""
+
+import sqlite3
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from common.artifacts import JobPaths, output_video_path
+from common.messages import JobOptions, JobStatus, ProgressEvent
+from common.stages import QUEUED_MESSAGE
+
+TERMINAL_STATUSES: tuple[JobStatus, ...] = ("completed", "failed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id      TEXT PRIMARY KEY,
+    status      TEXT    NOT NULL,
+    progress    INTEGER NOT NULL,
+    message     TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  REAL    NOT NULL,
+    output_file TEXT,
+    error_stage TEXT,
+    text        TEXT    NOT NULL,
+    options     TEXT    NOT NULL
+)
+"""
+
+# Rule 5 of the design in one statement, so no event can interleave between a read and
+# a write: finished jobs never change; otherwise an event applies when it moves the job
+# forward, or restates the current progress with a newer note. Terminal events always
+# apply to an unfinished job, but never pull its progress back.
+_APPLY_EVENT = """
+UPDATE jobs
+SET status      = :status,
+    progress    = MAX(progress, :progress),
+    message     = :message,
+    error_stage = COALESCE(:error_stage, error_stage),
+    output_file = COALESCE(:output_file, output_file),
+    updated_at  = :at
+WHERE job_id = :job_id
+  AND status NOT IN ('completed', 'failed')
+  AND (:is_terminal OR progress < :progress OR (progress = :progress AND updated_at <= :at))
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    status: JobStatus
+    progress: int
+    message: str
+    created_at: int  # Unix seconds
+    updated_at: float  # when the last applied event happened
+    output_file: str | None  # relative to the data directory, set once the job completes
+    error_stage: str | None
+    text: str
+    options: JobOptions
+
+
+class JobStore:
+    def __init__(self, path: Path, data_dir: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._data_dir = data_dir
+        self._lock = threading.Lock()
+        # Autocommit: every statement is its own transaction, durable once it returns.
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._connection.row_factory = sqlite3.Row
+        with self._lock:
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def create(self, job_id: str, text: str, options: JobOptions) -> Job:
+        now = time.time()
+        job = Job(
+            job_id=job_id,
+            status="queued",
+            progress=0,
+            message=QUEUED_MESSAGE,
+            created_at=int(now),
+            updated_at=now,
+            output_file=None,
+            error_stage=None,
+            text=text,
+            options=options,
+        )
+        row = {**asdict(job), "options": options.model_dump_json()}
+        columns = ", ".join(row)
+        placeholders = ", ".join(f":{column}" for column in row)
+        self._execute(f"INSERT INTO jobs ({columns}) VALUES ({placeholders})", row)
+        return job
+
+    def discard(self, job_id: str) -> None:
+        """Forget a job that never reached the queue."""
+        self._execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+
+    def get(self, job_id: str) -> Job | None:
+        rows = self._query("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
+        return _job_from_row(rows[0]) if rows else None
+
+    def list_all(self) -> list[Job]:
+        rows = self._query("SELECT * FROM jobs ORDER BY created_at, rowid", ())
+        return [_job_from_row(row) for row in rows]
+
+    def apply(self, event: ProgressEvent) -> bool:
+        """Record ``event`` if it moves its job forward; return whether it did."""
+        paths = JobPaths(self._data_dir, event.job_id)
+        failed_stage = None
+        if event.status == "failed":
+            failed_stage = event.error.stage if event.error else event.stage
+        parameters = {
+            "job_id": event.job_id,
+            "status": event.status,
+            "progress": event.progress,
+            "message": event.message,
+            "error_stage": failed_stage,
+            "output_file": paths.relative(paths.video) if event.status == "completed" else None,
+            "at": event.at,
+            "is_terminal": event.status in TERMINAL_STATUSES,
+        }
+        return self._execute(_APPLY_EVENT, parameters) == 1
+
+    def _execute(self, statement: str, parameters: Any) -> int:
+        with self._lock:
+            return self._connection.execute(statement, parameters).rowcount
+
+    def _query(self, statement: str, parameters: Any) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._connection.execute(statement, parameters).fetchall()
+
+
+def _job_from_row(row: sqlite3.Row) -> Job:
+    fields = dict(row)
+    fields["options"] = JobOptions.model_validate_json(fields["options"])
+    return Job(**fields)
+
+
+def finished_video(job: Job, data_dir: Path) -> Path | None:
+    """The job's video if the job completed and the file is on the shared volume."""
+    video = output_video_path(data_dir, job.job_id)
+    return video if job.status == "completed" and video.is_file() else None

@@ -1,0 +1,1 @@
+"""The footage stage: one background clip per query segment, from a local library or generated."""

@@ -1,0 +1,1 @@
+"""The render stage: narration, footage and burned-in captions into one H.264/AAC MP4."""

@@ -1,0 +1,119 @@
+"""The background of every moment of the video, from the footage chosen for each segment.
+
+A clip plays from its start when it comes on screen and loops while it stays there. Where
+the segments leave a gap, or end before the narration does, the nearest clip carries on.
+A clip that cannot be decoded gives way to a plain gradient for its segment: a render
+never fails, and never shows black, because of one bad file.
+"""
+
+import colorsys
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from svc_render.clips import ClipReader, ClipUnusable
+from svc_render.frames import frame_from_rgb
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FootageSpan:
+    """A footage file and the part of the narration it belongs to."""
+
+    start: float
+    end: float
+    file: Path
+
+
+class _FrameSource(Protocol):
+    def frame_at(self, seconds: float) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+class BackgroundTrack:
+    """Background frames by video time, which must not go backwards between calls."""
+
+    def __init__(self, spans: list[FootageSpan], width: int, height: int) -> None:
+        self._spans = sorted(spans, key=lambda span: span.start)
+        self._width = width
+        self._height = height
+        self._index: int | None = None  # the span on screen
+        self._source: _FrameSource | None = None
+        self._on_screen_since = 0.0
+
+    def frame_at(self, seconds: float) -> np.ndarray:
+        """A yuv420p frame (see ``frames``); valid until the next call."""
+        index = self._span_index_at(seconds)
+        if self._source is None or index != self._index:
+            self._show(index, seconds)
+        assert self._source is not None
+        local_seconds = seconds - self._on_screen_since
+        try:
+            return self._source.frame_at(local_seconds)
+        except ClipUnusable as exc:
+            self._source = self._fallback(index, exc)
+            return self._source.frame_at(local_seconds)
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+
+    def _span_index_at(self, seconds: float) -> int:
+        """The span covering ``seconds``, else the nearest one; a later one wins a tie."""
+
+        def distance(index: int) -> tuple[float, int]:
+            span = self._spans[index]
+            return max(span.start - seconds, seconds - span.end, 0.0), -index
+
+        return min(range(len(self._spans)), key=distance, default=0)
+
+    def _show(self, index: int, seconds: float) -> None:
+        self.close()
+        self._index = index
+        self._on_screen_since = seconds
+        if not self._spans:
+            self._source = StillSource(plain_background(index, self._width, self._height))
+            return
+        try:
+            self._source = ClipReader(self._spans[index].file, self._width, self._height)
+        except ClipUnusable as exc:
+            self._source = self._fallback(index, exc)
+
+    def _fallback(self, index: int, reason: ClipUnusable) -> "StillSource":
+        logger.warning(
+            "footage %s is unusable (%s); a plain background replaces it",
+            self._spans[index].file.name,
+            reason,
+        )
+        if self._source is not None:
+            self._source.close()
+        return StillSource(plain_background(index, self._width, self._height))
+
+
+class StillSource:
+    """The same frame at every moment."""
+
+    def __init__(self, frame: np.ndarray) -> None:
+        self._frame = frame
+
+    def frame_at(self, seconds: float) -> np.ndarray:
+        return self._frame
+
+    def close(self) -> None:
+        pass
+
+
+def plain_background(index: int, width: int, height: int) -> np.ndarray:
+    """A vertical two-colour gradient, its hue stepping by the golden ratio per segment."""
+    hue = (0.58 + index * 0.618) % 1.0
+    top = np.array(colorsys.hsv_to_rgb(hue, 0.55, 0.55), dtype=np.float32)
+    bottom = np.array(colorsys.hsv_to_rgb((hue + 0.08) % 1.0, 0.7, 0.22), dtype=np.float32)
+    along = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    column = ((top + (bottom - top) * along) * 255).astype(np.uint8)
+    return frame_from_rgb(np.ascontiguousarray(np.broadcast_to(column, (height, width, 3))))

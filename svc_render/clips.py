@@ -1,0 +1,151 @@
+"""One footage file as an endless stream of output-sized frames.
+
+The file is decoded as it plays, never loaded whole; each frame is cropped to the
+output's aspect ratio around its centre and scaled to the output size (so it covers the
+frame and is never stretched), and the file starts over when it runs out.
+"""
+
+from pathlib import Path
+from typing import NamedTuple
+
+import av
+import av.filter
+import numpy as np
+
+# Used when a file states no frame rate; only matters for how long its last frame shows.
+DEFAULT_FRAME_SECONDS = 1 / 30
+# Frame times are sums of floats; moments closer than this are the same moment.
+TIME_TOLERANCE = 1e-4
+
+
+class ClipUnusable(Exception):
+    """A footage file that cannot be opened or decoded into frames."""
+
+
+class ClipReader:
+    """Frames of one file by clip-local time, which must not go backwards between calls."""
+
+    def __init__(self, path: Path, width: int, height: int) -> None:
+        self._path = path
+        self._width = width
+        self._height = height
+        self._pass = self._open_pass(start=0.0)
+        self._upcoming: _DueFrame | None = self._first_frame()
+        self._shown: av.VideoFrame | None = None
+        self._shown_pixels: np.ndarray | None = None
+
+    def frame_at(self, seconds: float) -> np.ndarray:
+        try:
+            self._advance_to(seconds)
+            if self._shown_pixels is None:
+                assert self._shown is not None
+                self._shown_pixels = self._pass.convert(self._shown)
+        except av.FFmpegError as exc:
+            raise ClipUnusable(str(exc)) from exc
+        return self._shown_pixels
+
+    def close(self) -> None:
+        self._pass.close()
+
+    def _advance_to(self, seconds: float) -> None:
+        # Sample and hold: show the last frame due by ``seconds``, whatever the file's rate.
+        while True:
+            if self._upcoming is None:
+                if self._pass.frame_count == 1:
+                    return  # a single picture: hold it rather than reopen the file every frame
+                self._pass.close()
+                self._pass = self._open_pass(start=self._pass.start + self._pass.length)
+                self._upcoming = self._first_frame()
+            if self._shown is not None and self._upcoming.due > seconds + TIME_TOLERANCE:
+                return
+            self._shown, self._shown_pixels = self._upcoming.frame, None
+            self._upcoming = self._pass.next_frame()
+
+    def _open_pass(self, start: float) -> "_Pass":
+        try:
+            return _Pass(self._path, self._width, self._height, start)
+        except (av.FFmpegError, IndexError) as exc:
+            raise ClipUnusable(f"cannot read a video stream ({exc})") from exc
+
+    def _first_frame(self) -> "_DueFrame":
+        try:
+            first = self._pass.next_frame()
+        except av.FFmpegError as exc:
+            self._pass.close()
+            raise ClipUnusable(str(exc)) from exc
+        if first is None:
+            self._pass.close()
+            raise ClipUnusable("no video frames")
+        return first
+
+
+class _DueFrame(NamedTuple):
+    due: float  # clip-local time from which the frame shows
+    frame: av.VideoFrame
+
+
+class _Pass:
+    """One run through the file from its start, beginning at clip-local time ``start``."""
+
+    def __init__(self, path: Path, width: int, height: int, start: float) -> None:
+        self.start = start
+        self.frame_count = 0
+        self._container = av.open(str(path))
+        try:
+            stream = self._container.streams.video[0]
+            stream.thread_type = "AUTO"
+            rate = stream.average_rate
+            self._frame_seconds = 1 / float(rate) if rate else DEFAULT_FRAME_SECONDS
+            self._graph = _cover_graph(stream, width, height)
+        except BaseException:
+            self._container.close()
+            raise
+        self._decoded = self._container.decode(stream)
+        self._first_time: float | None = None
+        # Grows with each frame; once the pass ends it lasted until its last frame was up.
+        self.length = self._frame_seconds
+
+    def next_frame(self) -> _DueFrame | None:
+        frame = next(self._decoded, None)
+        if frame is None:
+            return None
+        if frame.time is None:
+            offset = self.frame_count * self._frame_seconds
+        else:
+            if self._first_time is None:
+                self._first_time = frame.time
+            offset = max(0.0, frame.time - self._first_time)
+        self.frame_count += 1
+        self.length = max(self.length, offset + self._frame_seconds)
+        return _DueFrame(self.start + offset, frame)
+
+    def convert(self, frame: av.VideoFrame) -> np.ndarray:
+        self._graph.vpush(frame)
+        return self._graph.vpull().to_ndarray()
+
+    def close(self) -> None:
+        self._container.close()
+
+
+def _cover_graph(stream: av.VideoStream, width: int, height: int) -> av.filter.Graph:
+    """Filters that crop a frame to the output's aspect ratio and scale it to its size."""
+    source_width = stream.codec_context.width
+    source_height = stream.codec_context.height
+    if not source_width or not source_height:
+        raise ClipUnusable("the video stream has no size")
+    # Crop first, then scale: only the pixels that stay on screen are scaled.
+    crop_width, crop_height = source_width, source_height
+    if source_width * height > source_height * width:
+        crop_width = max(1, round(source_height * width / height))
+    else:
+        crop_height = max(1, round(source_width * height / width))
+    graph = av.filter.Graph()
+    graph.link_nodes(
+        graph.add_buffer(template=stream),
+        graph.add("crop", f"{crop_width}:{crop_height}"),
+        # swscale's bilinear widens its kernel when shrinking, so it does not alias.
+        graph.add("scale", f"{width}:{height}:flags=bilinear"),
+        graph.add("format", "yuv420p"),
+        graph.add("buffersink"),
+    ).configure()
+    return graph

@@ -1,0 +1,132 @@
+"""Encode the video: background footage with captions over it, and the narration.
+
+Frames are made one at a time, in the encoder's own yuv420p, and the narration is encoded
+alongside them so the muxer interleaves the two as it goes; nothing the size of the whole
+video is ever held in memory.
+"""
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+from av.container import OutputContainer
+
+from common.documents import CaptionGroup
+from common.stage import ReportProgress
+from svc_render.background import BackgroundTrack, FootageSpan
+from svc_render.captions_overlay import CaptionTrack
+from svc_render.narration import Narration
+
+logger = logging.getLogger(__name__)
+
+REPORT_INTERVAL_SECONDS = 2.0
+AUDIO_BIT_RATE = 128_000
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    width: int
+    height: int
+    fps: int
+    preset: str  # libx264's
+    crf: int
+    font_path: Path | None = None
+
+
+def render_video(
+    target: Path,
+    narration: Narration,
+    captions: list[CaptionGroup],
+    footage: list[FootageSpan],
+    video_format: VideoFormat,
+    report: ReportProgress,
+) -> None:
+    """Write an MP4 to ``target`` exactly as long as the narration, to the nearest frame."""
+    width, height, fps = video_format.width, video_format.height, video_format.fps
+    frame_count = max(1, round(narration.duration * fps))
+    caption_track = CaptionTrack(captions, width, height, video_format.font_path)
+    progress = _ProgressNotes(report, frame_count)
+    background = BackgroundTrack(footage, width, height)
+    # faststart puts the index first, so a browser can play the download as it arrives.
+    with (
+        contextlib.closing(background),
+        av.open(str(target), "w", options={"movflags": "+faststart"}) as output,
+    ):
+        video = _add_video_stream(output, video_format)
+        audio = _NarrationEncoder(output, narration)
+        for index in range(frame_count):
+            seconds = index / fps
+            pixels = background.frame_at(seconds)
+            overlay = caption_track.overlay_at(seconds)
+            if overlay is not None:
+                pixels = overlay.composited(pixels)
+            # Wraps the array without copying it; nothing writes to a frame's array once made.
+            frame = av.VideoFrame.from_numpy_buffer(pixels, format="yuv420p")
+            frame.pts = index
+            output.mux(video.encode(frame))
+            audio.encode_until((index + 1) / fps)
+            progress.frame_done(index + 1)
+        output.mux(video.encode(None))
+        audio.finish()
+    logger.info("rendered %d frames at %dx%d", frame_count, width, height)
+
+
+def _add_video_stream(output: OutputContainer, video_format: VideoFormat) -> av.VideoStream:
+    stream = output.add_stream(
+        "libx264",
+        rate=video_format.fps,
+        options={"preset": video_format.preset, "crf": str(video_format.crf)},
+    )
+    stream.width = video_format.width
+    stream.height = video_format.height
+    stream.pix_fmt = "yuv420p"
+    stream.thread_type = "AUTO"
+    return stream
+
+
+class _NarrationEncoder:
+    """Encodes the narration to AAC a little at a time, keeping pace with the video."""
+
+    def __init__(self, output: OutputContainer, narration: Narration) -> None:
+        self._output = output
+        self._narration = narration
+        self._layout = "mono" if narration.channels == 1 else "stereo"
+        self._stream = output.add_stream("aac", rate=narration.sample_rate)
+        self._stream.layout = self._layout
+        self._stream.bit_rate = AUDIO_BIT_RATE
+        self._encoded = 0  # samples so far
+
+    def encode_until(self, seconds: float) -> None:
+        samples = self._narration.samples
+        end = min(len(samples), round(seconds * self._narration.sample_rate))
+        if end <= self._encoded:
+            return
+        # Interleaved 16-bit samples in one row is PyAV's layout for packed s16.
+        chunk = samples[self._encoded : end].reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout=self._layout)
+        frame.sample_rate = self._narration.sample_rate
+        frame.pts = self._encoded
+        self._output.mux(self._stream.encode(frame))
+        self._encoded = end
+
+    def finish(self) -> None:
+        self.encode_until(self._narration.duration)
+        self._output.mux(self._stream.encode(None))
+
+
+class _ProgressNotes:
+    """Tells the watcher how far the render has got, every few seconds at most."""
+
+    def __init__(self, report: ReportProgress, frame_count: int) -> None:
+        self._report = report
+        self._frame_count = frame_count
+        self._last_report = time.monotonic()
+
+    def frame_done(self, frames_done: int) -> None:
+        now = time.monotonic()
+        if now - self._last_report >= REPORT_INTERVAL_SECONDS:
+            self._report(f"(frame {frames_done} of {self._frame_count})")
+            self._last_report = now

@@ -1,0 +1,40 @@
+"""The render stage: the narration, its captions and its footage into the final MP4."""
+
+from common.artifacts import JobPaths, atomic_path
+from common.documents import Captions, FootageManifest, load_document
+from common.messages import StageMessage
+from common.stage import ReportProgress, input_artifact
+from svc_render.background import FootageSpan
+from svc_render.narration import read_narration
+from svc_render.render import VideoFormat, render_video
+from svc_render.settings import RenderSettings
+
+
+class RenderStage:
+    name = "render"
+
+    def __init__(self, settings: RenderSettings) -> None:
+        self.settings = settings
+
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+        artifacts = {"video": paths.relative(paths.video)}
+        if paths.video.exists():
+            return artifacts
+        narration = read_narration(input_artifact(job, paths, "audio"))
+        captions = load_document(Captions, input_artifact(job, paths, "captions"))
+        manifest = load_document(FootageManifest, input_artifact(job, paths, "footage"))
+        footage = [
+            FootageSpan(start=clip.start, end=clip.end, file=paths.resolve(clip.path))
+            for clip in manifest.clips
+        ]
+        video_format = VideoFormat(
+            width=job.options.width,
+            height=job.options.height,
+            fps=job.options.fps,
+            preset=self.settings.render_preset,
+            crf=self.settings.render_crf,
+            font_path=self.settings.font_path,
+        )
+        with atomic_path(paths.video) as temporary:
+            render_video(temporary, narration, captions.groups, footage, video_format, report)
+        return artifacts

@@ -1,0 +1,43 @@
+"""Gateway fixtures: the test's settings as the gateway reads them, and a running app."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from common.broker import BrokerSession
+from common.settings import Settings
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+
+# Nothing listens on port 1, so connecting fails at once: the broker is "down".
+UNREACHABLE_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
+
+
+@pytest.fixture
+def gateway_settings(settings: Settings) -> GatewaySettings:
+    return GatewaySettings(**settings.model_dump())
+
+
+@pytest.fixture
+def client(gateway_settings: GatewaySettings, broker: BrokerSession) -> Iterator[TestClient]:
+    """The app with its lifespan running and connected to the test's topology.
+
+    Depending on ``broker`` makes the app stop before the topology is deleted, so the
+    gateway does not reconnect and declare it again.
+    """
+    with TestClient(create_app(gateway_settings)) as test_client:
+        assert test_client.get("/api/v1/health").json()["broker"] is True
+        yield test_client
+
+
+@pytest.fixture
+def offline_settings(gateway_settings: GatewaySettings) -> GatewaySettings:
+    return gateway_settings.model_copy(update={"broker_url": UNREACHABLE_BROKER_URL})
+
+
+@pytest.fixture
+def offline_client(offline_settings: GatewaySettings) -> Iterator[TestClient]:
+    """The app with its broker unreachable."""
+    with TestClient(create_app(offline_settings), raise_server_exceptions=False) as test_client:
+        yield test_client
