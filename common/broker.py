@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 import pika
@@ -104,6 +105,11 @@ class BrokerSession:
         try:
             connection.add_callback_threadsafe(run)
             return future.result(timeout)
+        except FutureTimeout as exc:
+            future.cancel()  # if the owner thread gets to it later, it must not run then
+            raise BrokerUnavailable(f"the broker did not answer within {timeout:.0f} s") from exc
+        except (pika.exceptions.UnroutableError, pika.exceptions.NackError) as exc:
+            raise BrokerUnavailable(f"the broker refused the message: {exc!r}") from exc
         except AMQPError as exc:
             raise BrokerUnavailable(f"the broker connection was lost: {exc!r}") from exc
         finally:
@@ -127,6 +133,10 @@ class BrokerSession:
         try:
             while not stop.is_set():
                 self._connection.process_data_events(time_limit=0.5)
+                # The broker can close the channel, or cancel our consumer (its queue was
+                # deleted), while the connection lives on: start over rather than idle.
+                if self.channel.is_closed or not self.channel.consumer_tags:
+                    raise BrokerUnavailable("the broker closed the channel or cancelled consuming")
         finally:
             self._fail_pending()
 

@@ -38,5 +38,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # pika logs every connection state change at INFO; our own reconnect messages say enough.
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    # pika logs each failed connection attempt as several errors with a traceback; our own
+    # one-line reconnect warnings say the same.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

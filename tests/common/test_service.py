@@ -1,5 +1,7 @@
 """A stage service against the real broker: artifacts, next message, progress, dead letters."""
 
+import time
+
 from common.artifacts import JobPaths
 from common.broker import BrokerSession
 from common.documents import CaptionGroup, Captions, Word, save_document
@@ -98,3 +100,37 @@ def test_failing_stage_marks_the_job_failed_and_dead_letters_it(
     assert failed.error is not None and failed.error.stage == "queries"
     assert failed.message == "Failed at queries: the captions were unreadable"
     assert drain_queue(broker, broker.topology.stage_queue("footage")) == []
+
+
+class _SlowStage:
+    """Works far longer than the connection's heartbeat timeout, like a long render."""
+
+    name = "queries"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.runs = 0
+
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+        self.runs += 1
+        time.sleep(self.seconds)
+        return {}
+
+
+def test_long_work_keeps_the_connection_alive(settings: Settings, broker: BrokerSession) -> None:
+    # Given a service whose connection must show a heartbeat every second
+    fast_heartbeat = settings.model_copy(
+        update={"broker_url": settings.broker_url + "?heartbeat=1"}
+    )
+    stage = _SlowStage(seconds=5.0)
+    job = StageMessage(job_id="svc4", text="Slow.")
+
+    with running(StageService(stage, fast_heartbeat)):
+        # When a job takes five heartbeat timeouts' worth of work
+        _publish_stage(broker, "queries", job.to_bytes())
+
+        # Then the job is forwarded once, having run once: the connection never dropped
+        forwarded = get_message_from_queue(broker, broker.topology.stage_queue("footage"), 30)
+    assert parse_stage_message(forwarded).job_id == "svc4"
+    assert stage.runs == 1
+    assert drain_queue(broker, broker.topology.stage_queue("queries")) == []
