@@ -64,23 +64,22 @@ class Supervisor:
         self.print_lock = threading.Lock()
 
     def run(self) -> int:
-        signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+        # Explicit for SIGINT too: a shell starting us in the background ignores it otherwise.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stopping.set())
         for name in SERVICES:
             self._start(name)
         port = self.environment.get("T2V_PORT", "5000")
         self._say(f"started {len(SERVICES)} processes; API on http://localhost:{port}/api/v1")
         exit_code = 0
-        try:
-            while not self.stopping.is_set():
-                failed = self._first_exited()
-                if failed is not None:
-                    name, code = failed
-                    self._say(f"{name} exited with code {code}; stopping everything")
-                    exit_code = 1
-                    break
-                self.stopping.wait(0.5)
-        except KeyboardInterrupt:
-            pass
+        while not self.stopping.is_set():
+            failed = self._first_exited()
+            if failed is not None:
+                name, code = failed
+                self._say(f"{name} exited with code {code}; stopping everything")
+                exit_code = 1
+                break
+            self.stopping.wait(0.5)
         self._stop_all()
         return exit_code
 

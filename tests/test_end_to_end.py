@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,16 +27,25 @@ def _free_port() -> int:
         return int(probe_socket.getsockname()[1])
 
 
-@pytest.fixture
-def service(settings: Settings, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def service_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("e2e") / "data",
+        amqp_prefix=f"t2vtest-{uuid.uuid4().hex[:10]}",
+    )
+
+
+@pytest.fixture(scope="module")
+def service(service_settings: Settings) -> Iterator[str]:
     """`t2v up` on a free port; yields the API base URL and stops everything afterwards."""
+    settings = service_settings
     port = _free_port()
     environment = {
         **os.environ,
         "T2V_AMQP_PREFIX": settings.amqp_prefix,
         "T2V_BROKER_URL": settings.broker_url,
     }
-    log = (tmp_path / "up.log").open("wb")
+    log = (settings.data_dir.parent / "up.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "up", "--port", str(port),
          "--data-dir", str(settings.data_dir)],
@@ -65,7 +75,21 @@ def _wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("the gateway did not become healthy")
 
 
-def test_a_story_becomes_a_downloadable_video(service: str, settings: Settings) -> None:
+def _wait_for_end(service: str, job_id: str) -> tuple[dict[str, object], list[int]]:
+    """Poll a job until it completes or fails; return its last status and the progress seen."""
+    seen: list[int] = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = requests.get(f"{service}/status/{job_id}", timeout=5).json()
+        seen.append(status["progress"])
+        if status["status"] in ("completed", "failed"):
+            return status, seen
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish: {status}")
+
+
+def test_a_story_becomes_a_downloadable_video(service: str, service_settings: Settings) -> None:
+    settings = service_settings
     # Given the running service
     # When a user posts a two-sentence story with a small frame size
     response = requests.post(
@@ -80,14 +104,7 @@ def test_a_story_becomes_a_downloadable_video(service: str, settings: Settings) 
     job_id = response.json()["job_id"]
 
     # Then polling shows progress only moving forward until the job completes
-    seen: list[int] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        status = requests.get(f"{service}/status/{job_id}", timeout=5).json()
-        seen.append(status["progress"])
-        if status["status"] in ("completed", "failed"):
-            break
-        time.sleep(0.2)
+    status, seen = _wait_for_end(service, job_id)
     assert status["status"] == "completed", status
     assert seen == sorted(seen) and seen[-1] == 100 and len(set(seen)) > 2
     assert isinstance(status["created_at"], int)
@@ -109,6 +126,23 @@ def test_a_story_becomes_a_downloadable_video(service: str, settings: Settings) 
     # And the job list names the output file
     listed = requests.get(f"{service}/jobs", timeout=5).json()["jobs"][job_id]
     assert listed["output_file"] == f"output/video_{job_id}.mp4"
+
+
+def test_a_job_that_cannot_be_spoken_fails_with_its_reason(service: str) -> None:
+    # Given the running service
+    # When a user posts a text with nothing in it to speak
+    response = requests.post(f"{service}/generate", json={"text": "🙂🎉 !!!"}, timeout=10)
+    job_id = response.json()["job_id"]
+
+    # Then the job ends failed, naming the stage and the reason, not stuck at processing
+    status, _seen = _wait_for_end(service, job_id)
+    assert status["status"] == "failed"
+    assert status["message"] == (
+        "Failed at tts: the text has nothing the voice can speak (no letters or digits)"
+    )
+    assert requests.get(f"{service}/download/{job_id}", timeout=5).json() == {
+        "error": "Video not ready for download"
+    }
 
 
 def test_up_exits_with_advice_when_the_broker_is_unreachable(tmp_path: Path) -> None:
