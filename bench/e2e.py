@@ -9,10 +9,6 @@ running RabbitMQ (T2V_BROKER_URL).
 
 import argparse
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +16,6 @@ import uuid
 import wave
 from pathlib import Path
 
-import pika
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +25,7 @@ from cli.pipeline import run_pipeline  # noqa: E402
 from common.messages import JobOptions  # noqa: E402
 from common.settings import Settings  # noqa: E402
 from common.stages import PIPELINE, StageInfo  # noqa: E402
-from common.topology import Topology  # noqa: E402
+from tests.local_service import local_service  # noqa: E402
 
 STORY = (REPO / "bench" / "story.txt").read_text().strip()
 STAGE_BY_PROGRESS = {info.progress: info.name for info in PIPELINE}
@@ -59,20 +54,14 @@ def bench_generate(options: JobOptions, data_dir: Path) -> dict[str, object]:
 
 
 def bench_services(options: JobOptions, data_dir: Path) -> dict[str, object]:
-    prefix = f"t2vbench-{uuid.uuid4().hex[:8]}"
-    port = _free_port()
-    environment = {**os.environ, "T2V_AMQP_PREFIX": prefix}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "up", "--port", str(port), "--data-dir", str(data_dir)],
-        cwd=REPO, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        _wait_healthy(base)
+    settings = Settings(data_dir=data_dir, amqp_prefix=f"t2vbench-{uuid.uuid4().hex[:8]}")
+    with local_service(settings, data_dir.parent / "services.log") as base:
         began = time.perf_counter()
         job_id = requests.post(
             f"{base}/generate", json={"text": STORY, "options": options.model_dump()}, timeout=10
         ).json()["job_id"]
+        # Stages are timed from when polling first sees their progress number; a stage
+        # shorter than one poll is counted in the stage before it.
         starts: dict[str, float] = {}
         while True:
             status = requests.get(f"{base}/status/{job_id}", timeout=5).json()
@@ -81,51 +70,21 @@ def bench_services(options: JobOptions, data_dir: Path) -> dict[str, object]:
                 starts.setdefault(stage, time.perf_counter())
             if status["status"] in ("completed", "failed"):
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         finished = time.perf_counter()
-        if status["status"] != "completed":
-            raise SystemExit(f"job failed: {status['message']}")
-        return {
-            "stages": _durations(starts, finished),
-            "total_seconds": round(finished - began, 2),
-            "narration_seconds": narration_seconds(
-                data_dir / "work" / job_id / f"audio_{job_id}.wav"
-            ),
-        }
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
-        _delete_topology(prefix)
+    if status["status"] != "completed":
+        raise SystemExit(f"job failed: {status['message']}")
+    return {
+        "stages": _durations(starts, finished),
+        "total_seconds": round(finished - began, 2),
+        "narration_seconds": narration_seconds(data_dir / "work" / job_id / f"audio_{job_id}.wav"),
+    }
 
 
 def _durations(starts: dict[str, float], finished: float) -> dict[str, float]:
     ordered = [name for name in (info.name for info in PIPELINE) if name in starts]
     ends = [starts[name] for name in ordered[1:]] + [finished]
     return {name: round(end - starts[name], 2) for name, end in zip(ordered, ends, strict=True)}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(base: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health", timeout=1).json().get("broker"):
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("the service did not start")
-
-
-def _delete_topology(prefix: str) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(Settings().broker_url))
-    Topology(prefix).delete(connection.channel())
-    connection.close()
 
 
 def main() -> None:

@@ -9,13 +9,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import pika
 import pytest
 
 from common.broker import BrokerSession
 from common.errors import BrokerUnavailable
 from common.settings import Settings
-from common.topology import Topology
+from tests.local_service import delete_topology
 
 
 @pytest.fixture
@@ -35,14 +34,6 @@ def broker(settings: Settings) -> Iterator[BrokerSession]:
     yield session
     delete_topology(settings)
     session.close()
-
-
-def delete_topology(settings: Settings) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
-    try:
-        Topology(settings.amqp_prefix).delete(connection.channel())
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,6 @@
 """The whole service as a user runs it: `t2v up`, then the HTTP API, on the real broker."""
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,16 +13,8 @@ import pytest
 import requests
 
 from common.settings import Settings
-from tests.conftest import delete_topology
+from tests.local_service import REPO, local_service
 from tests.media_checks import probe
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        return int(probe_socket.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -37,42 +27,8 @@ def service_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def service(service_settings: Settings) -> Iterator[str]:
-    """`t2v up` on a free port; yields the API base URL and stops everything afterwards."""
-    settings = service_settings
-    port = _free_port()
-    environment = {
-        **os.environ,
-        "T2V_AMQP_PREFIX": settings.amqp_prefix,
-        "T2V_BROKER_URL": settings.broker_url,
-    }
-    log = (settings.data_dir.parent / "up.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "up", "--port", str(port),
-         "--data-dir", str(settings.data_dir)],
-        cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        _wait_until_healthy(base, process)
+    with local_service(service_settings, service_settings.data_dir.parent / "up.log") as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        log.close()
-        delete_topology(settings)
-
-
-def _wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "t2v up exited early"
-        try:
-            if requests.get(f"{base}/health", timeout=1).json().get("broker"):
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("the gateway did not become healthy")
 
 
 def _wait_for_end(service: str, job_id: str) -> tuple[dict[str, object], list[int]]:

@@ -1,0 +1,77 @@
+"""`t2v up` as a child process, for the end-to-end tests and the benchmarks."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pika
+import requests
+
+from common.settings import Settings
+from common.topology import Topology
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def local_service(settings: Settings, log_path: Path) -> Iterator[str]:
+    """Run the whole service with ``settings``' broker names and data directory.
+
+    Yields the API base URL once the gateway is connected to the broker; afterwards stops
+    every process and deletes the broker names it used.
+    """
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "T2V_AMQP_PREFIX": settings.amqp_prefix,
+        "T2V_BROKER_URL": settings.broker_url,
+    }
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "up", "--port", str(port),
+             "--data-dir", str(settings.data_dir)],
+            cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}/api/v1"
+        try:
+            _wait_until_healthy(base, process)
+            yield base
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+            delete_topology(settings)
+
+
+def delete_topology(settings: Settings) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+    try:
+        Topology(settings.amqp_prefix).delete(connection.channel())
+    finally:
+        connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"t2v up exited early with code {process.returncode}")
+        try:
+            if requests.get(f"{base}/health", timeout=1).json().get("broker"):
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the gateway did not connect to the broker in time")
