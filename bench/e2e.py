@@ -70,7 +70,7 @@ def bench_services(options: JobOptions, data_dir: Path) -> dict[str, object]:
                 starts.setdefault(stage, time.perf_counter())
             if status["status"] in ("completed", "failed"):
                 break
-            time.sleep(0.02)
+            time.sleep(0.1)
         finished = time.perf_counter()
     if status["status"] != "completed":
         raise SystemExit(f"job failed: {status['message']}")
