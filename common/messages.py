@@ -5,9 +5,9 @@ instead of guessing at their meaning.
 """
 
 import time
-from typing import Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InvalidMessage
 
@@ -16,14 +16,60 @@ SCHEMA_VERSION = 1
 JobStatus = Literal["queued", "processing", "completed", "failed"]
 
 
-class JobOptions(BaseModel):
-    """How a job's video should look; every field has a default a user never has to set."""
+Orientation = Literal["portrait", "landscape", "square"]
+# Full-size frames per orientation; a preview halves both sides.
+FRAME_SIZES: dict[str, tuple[int, int]] = {
+    "portrait": (1080, 1920),
+    "landscape": (1920, 1080),
+    "square": (1080, 1080),
+}
+HexColor = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+class CaptionStyle(BaseModel):
+    """How captions look; the defaults suit a vertical short."""
 
     model_config = ConfigDict(extra="forbid")
 
-    width: int = Field(default=1080, ge=64, le=3840, multiple_of=2)
-    height: int = Field(default=1920, ge=64, le=3840, multiple_of=2)
+    enabled: bool = True
+    # Pixels; None scales the text with the frame.
+    font_size: int | None = Field(default=None, ge=8, le=400)
+    color: HexColor = "#FFFFFF"
+    highlight: bool = True  # the word being spoken in highlight_color
+    highlight_color: HexColor = "#FFD21F"
+    outline_color: HexColor = "#000000"
+    box: bool = False  # a translucent box behind the text, besides the outline
+    position: Literal["bottom", "middle", "top"] = "bottom"
+
+
+class JobOptions(BaseModel):
+    """How a job's video should look; every field has a default a user never has to set.
+
+    ``width`` and ``height`` follow from ``orientation`` and ``preview`` unless given.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    orientation: Orientation = "portrait"
+    preview: bool = False
+    width: int = Field(default=0, ge=64, le=3840, multiple_of=2)
+    height: int = Field(default=0, ge=64, le=3840, multiple_of=2)
     fps: int = Field(default=30, ge=1, le=60)
+    captions: CaptionStyle = Field(default_factory=CaptionStyle)
+    music: bool = False  # background music from the music folder, under the voice
+
+    @model_validator(mode="before")
+    @classmethod
+    def _frame_size_from_orientation(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or ("width" in data and "height" in data):
+            return data
+        orientation = data.get("orientation", "portrait")
+        if orientation not in FRAME_SIZES:
+            return data  # the field's own validation names the allowed values
+        width, height = FRAME_SIZES[orientation]
+        if data.get("preview") is True:
+            width, height = width // 2, height // 2
+        return {"width": width, "height": height, **data}
 
 
 class _Message(BaseModel):

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from common.documents import CaptionGroup
 from common.errors import StageError
+from common.messages import CaptionStyle
 from svc_render.frames import frame_planes
 
 CaptionFont = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -33,9 +34,14 @@ class CaptionTrack:
     """The caption overlay on screen at each moment of the video."""
 
     def __init__(
-        self, groups: list[CaptionGroup], width: int, height: int, font_path: Path | None
+        self,
+        groups: list[CaptionGroup],
+        width: int,
+        height: int,
+        style: CaptionStyle,
+        font_path: Path | None,
     ) -> None:
-        shown = [group for group in groups if group.text.strip()]
+        shown = [group for group in groups if group.text.strip()] if style.enabled else []
         self._groups = sorted(shown, key=lambda group: group.start)
         self._starts = [group.start for group in self._groups]
         self._width = width

@@ -8,13 +8,14 @@ video is ever held in memory.
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
 from av.container import OutputContainer
 
 from common.documents import CaptionGroup
+from common.messages import CaptionStyle
 from common.stage import ReportProgress
 from svc_render.background import BackgroundTrack, FootageSpan
 from svc_render.captions_overlay import CaptionTrack
@@ -33,6 +34,7 @@ class VideoFormat:
     fps: int
     preset: str  # libx264's
     crf: int
+    caption_style: CaptionStyle = field(default_factory=CaptionStyle)
     font_path: Path | None = None
 
 
@@ -47,7 +49,9 @@ def render_video(
     """Write an MP4 to ``target`` exactly as long as the narration, to the nearest frame."""
     width, height, fps = video_format.width, video_format.height, video_format.fps
     frame_count = max(1, round(narration.duration * fps))
-    caption_track = CaptionTrack(captions, width, height, video_format.font_path)
+    caption_track = CaptionTrack(
+        captions, width, height, video_format.caption_style, video_format.font_path
+    )
     progress = _ProgressNotes(report, frame_count)
     background = BackgroundTrack(footage, width, height)
     # faststart puts the index first, so a browser can play the download as it arrives.

@@ -33,6 +33,7 @@ class RenderStage:
             fps=job.options.fps,
             preset=self.settings.render_preset,
             crf=self.settings.render_crf,
+            caption_style=job.options.captions,
             font_path=self.settings.font_path,
         )
         with atomic_path(paths.video) as temporary:

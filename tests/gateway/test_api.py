@@ -95,7 +95,40 @@ def test_options_travel_with_the_job(client: TestClient, broker: BrokerSession) 
     message = parse_stage_message(
         get_message_from_queue(broker, broker.topology.stage_queue("tts"), timeout=5)
     )
-    assert message.options == JobOptions(**options)
+    assert message.options == JobOptions.model_validate(options)
+
+
+def test_orientation_and_preview_pick_the_frame_size(
+    client: TestClient, broker: BrokerSession
+) -> None:
+    # When a client asks for a landscape preview with captions highlighted in red
+    options = {
+        "orientation": "landscape",
+        "preview": True,
+        "captions": {"highlight_color": "#FF0000"},
+    }
+    response = client.post(f"{API}/generate", json={"text": "A story.", "options": options})
+
+    # Then the job is half of 1920x1080, with the caption style it asked for
+    assert response.status_code == 202
+    message = parse_stage_message(
+        get_message_from_queue(broker, broker.topology.stage_queue("tts"), timeout=5)
+    )
+    assert (message.options.width, message.options.height) == (960, 540)
+    assert message.options.captions.highlight_color == "#FF0000"
+
+
+def test_unknown_orientation_is_refused_clearly(client: TestClient) -> None:
+    # When a client asks for an orientation that does not exist
+    response = client.post(
+        f"{API}/generate", json={"text": "A story.", "options": {"orientation": "diagonal"}}
+    )
+
+    # Then it gets a 400 that names the allowed values
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "Invalid options: orientation: Input should be 'portrait', 'landscape' or 'square'"
+    }
 
 
 @pytest.mark.parametrize(

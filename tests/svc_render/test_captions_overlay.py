@@ -1,6 +1,7 @@
 import numpy as np
 
 from common.documents import CaptionGroup
+from common.messages import CaptionStyle
 from svc_render.captions_overlay import CaptionTrack, draw_caption
 from svc_render.frames import frame_from_rgb, frame_planes
 from tests.svc_render.media import solid, to_rgb
@@ -71,6 +72,7 @@ def test_the_track_shows_each_group_only_during_its_time() -> None:
         [_group("second", 2.0, 3.0), _group("first", 0.5, 1.5), _group("  ", 1.5, 2.0)],
         WIDTH,
         HEIGHT,
+        CaptionStyle(),
         font_path=None,
     )
 
