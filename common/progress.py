@@ -1,7 +1,10 @@
 """The progress events stages publish, worded for the user watching the job."""
 
+from common.errors import T2VError
 from common.messages import FailureReason, ProgressEvent
 from common.stages import COMPLETED_MESSAGE, stage_info
+
+MAX_REASON_CHARS = 300
 
 
 def stage_event(job_id: str, stage: str, note: str | None = None) -> ProgressEvent:
@@ -31,6 +34,12 @@ def failed_event(job_id: str, stage: str, exc: BaseException) -> ProgressEvent:
 
 
 def failure_reason(exc: BaseException) -> str:
-    """One readable line: never a traceback, never empty."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    """One readable line: never a traceback, never empty.
+
+    Our own errors are written for users; anything else is named as the internal error
+    it is, so the reason still points somewhere.
+    """
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, T2VError):
+        text = f"internal error ({type(exc).__name__}{': ' + text if text else ''})"
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 3] + "..."
