@@ -1,6 +1,7 @@
 """The background of every moment of the video, from the footage chosen for each segment.
 
-A clip plays from its start when it comes on screen and loops while it stays there. Where
+A clip plays from its start when it comes on screen, fading in over the clip before it,
+and loops while it stays there (drifting slowly if it is shorter than its segment). Where
 the segments leave a gap, or end before the narration does, the nearest clip carries on.
 A clip that cannot be decoded gives way to a plain gradient for its segment: a render
 never fails, and never shows black, because of one bad file.
@@ -14,10 +15,12 @@ from typing import Protocol
 
 import numpy as np
 
-from svc_render.clips import ClipReader, ClipUnusable
-from svc_render.frames import frame_from_rgb
+from svc_render.clips import ClipReader, ClipUnusable, Pan
+from svc_render.frames import blend_frames, frame_from_rgb
 
 logger = logging.getLogger(__name__)
+
+CROSSFADE_SECONDS = 0.4
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class BackgroundTrack:
         self._index: int | None = None  # the span on screen
         self._source: _FrameSource | None = None
         self._on_screen_since = 0.0
+        # The clip fading out under the one on screen, and since when it was shown.
+        self._leaving: tuple[_FrameSource, float] | None = None
 
     def frame_at(self, seconds: float) -> np.ndarray:
         """A yuv420p frame (see ``frames``); valid until the next call."""
@@ -54,15 +59,37 @@ class BackgroundTrack:
         assert self._source is not None
         local_seconds = seconds - self._on_screen_since
         try:
-            return self._source.frame_at(local_seconds)
+            frame = self._source.frame_at(local_seconds)
         except ClipUnusable as exc:
             self._source = self._fallback(index, exc)
-            return self._source.frame_at(local_seconds)
+            frame = self._source.frame_at(local_seconds)
+        return self._crossfaded(frame, seconds)
 
     def close(self) -> None:
+        self._stop_leaving()
         if self._source is not None:
             self._source.close()
             self._source = None
+
+    def _crossfaded(self, arriving: np.ndarray, seconds: float) -> np.ndarray:
+        if self._leaving is None:
+            return arriving
+        weight = (seconds - self._on_screen_since) / CROSSFADE_SECONDS
+        if weight >= 1.0:
+            self._stop_leaving()
+            return arriving
+        source, shown_since = self._leaving
+        try:
+            leaving = source.frame_at(seconds - shown_since)
+        except ClipUnusable:
+            self._stop_leaving()  # its failure was the clip's last moment anyway
+            return arriving
+        return blend_frames(leaving, arriving, weight)
+
+    def _stop_leaving(self) -> None:
+        if self._leaving is not None:
+            self._leaving[0].close()
+            self._leaving = None
 
     def _span_index_at(self, seconds: float) -> int:
         """The span covering ``seconds``, else the nearest one; a later one wins a tie."""
@@ -74,14 +101,19 @@ class BackgroundTrack:
         return min(range(len(self._spans)), key=distance, default=0)
 
     def _show(self, index: int, seconds: float) -> None:
-        self.close()
+        self._stop_leaving()
+        if self._source is not None:
+            self._leaving = (self._source, self._on_screen_since)
+            self._source = None
         self._index = index
         self._on_screen_since = seconds
         if not self._spans:
             self._source = StillSource(plain_background(index, self._width, self._height))
             return
+        span = self._spans[index]
+        pan = Pan(seconds=span.end - span.start, direction=index % 4)
         try:
-            self._source = ClipReader(self._spans[index].file, self._width, self._height)
+            self._source = ClipReader(span.file, self._width, self._height, pan)
         except ClipUnusable as exc:
             self._source = self._fallback(index, exc)
 

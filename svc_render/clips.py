@@ -2,15 +2,20 @@
 
 The file is decoded as it plays, never loaded whole; each frame is cropped to the
 output's aspect ratio around its centre and scaled to the output size (so it covers the
-frame and is never stretched), and the file starts over when it runs out.
+frame and is never stretched), and the file starts over when it runs out. A file shorter
+than the time it must fill also drifts slowly across the frame, so the repeat does not
+show as a jump back to the same picture.
 """
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import av
 import av.filter
 import numpy as np
+
+from svc_render.frames import crop_frame
 
 # Used when a file states no frame rate; only matters for how long its last frame shows.
 DEFAULT_FRAME_SECONDS = 1 / 30
@@ -22,17 +27,52 @@ class ClipUnusable(Exception):
     """A footage file that cannot be opened or decoded into frames."""
 
 
-class ClipReader:
-    """Frames of one file by clip-local time, which must not go backwards between calls."""
+@dataclass(frozen=True)
+class Pan:
+    """A slow drift from one corner of a slightly enlarged picture to the opposite one."""
 
-    def __init__(self, path: Path, width: int, height: int) -> None:
+    seconds: float  # how long the drift takes: the time the clip must fill
+    direction: int  # which corner it starts from, 0 to 3
+
+    ZOOM = 1.08  # how much larger than the output the picture is scaled
+
+    def enlarged(self, width: int, height: int) -> tuple[int, int]:
+        return _even_ceil(width * self.ZOOM), _even_ceil(height * self.ZOOM)
+
+    def window(self, seconds: float, spare_x: int, spare_y: int) -> tuple[int, int]:
+        """The top-left corner of the output's window at ``seconds`` into the drift."""
+        progress = min(max(seconds / self.seconds, 0.0), 1.0) if self.seconds > 0 else 0.0
+        # Ease in and out, so the drift starts and stops without a jolt.
+        eased = progress * progress * (3 - 2 * progress)
+        from_right, from_bottom = self.direction & 1, self.direction >> 1 & 1
+        x = eased if not from_right else 1 - eased
+        y = eased if not from_bottom else 1 - eased
+        return round(x * spare_x), round(y * spare_y)
+
+
+class ClipReader:
+    """Frames of one file by clip-local time, which must not go backwards between calls.
+
+    With a ``pan``, a file shorter than ``pan.seconds`` drifts across the frame; a file
+    long enough to fill that time plays as it is.
+    """
+
+    def __init__(self, path: Path, width: int, height: int, pan: Pan | None = None) -> None:
         self._path = path
         self._width = width
         self._height = height
+        self._pan = pan if pan is not None and _shorter_than(path, pan.seconds) else None
+        self._scaled_size = (
+            (width, height) if self._pan is None else self._pan.enlarged(width, height)
+        )
         self._pass = self._open_pass(start=0.0)
         self._upcoming: _DueFrame | None = self._first_frame()
         self._shown: av.VideoFrame | None = None
         self._shown_pixels: np.ndarray | None = None
+
+    @property
+    def pans(self) -> bool:
+        return self._pan is not None
 
     def frame_at(self, seconds: float) -> np.ndarray:
         try:
@@ -42,7 +82,13 @@ class ClipReader:
                 self._shown_pixels = self._pass.convert(self._shown)
         except av.FFmpegError as exc:
             raise ClipUnusable(str(exc)) from exc
-        return self._shown_pixels
+        if self._pan is None:
+            return self._shown_pixels
+        scaled_width, scaled_height = self._scaled_size
+        left, top = self._pan.window(
+            seconds, scaled_width - self._width, scaled_height - self._height
+        )
+        return crop_frame(self._shown_pixels, scaled_width, left, top, (self._width, self._height))
 
     def close(self) -> None:
         self._pass.close()
@@ -63,7 +109,7 @@ class ClipReader:
 
     def _open_pass(self, start: float) -> "_Pass":
         try:
-            return _Pass(self._path, self._width, self._height, start)
+            return _Pass(self._path, *self._scaled_size, start)
         except (av.FFmpegError, IndexError) as exc:
             raise ClipUnusable(f"cannot read a video stream ({exc})") from exc
 
@@ -149,3 +195,21 @@ def _cover_graph(stream: av.VideoStream, width: int, height: int) -> av.filter.G
         graph.add("buffersink"),
     ).configure()
     return graph
+
+
+def _shorter_than(path: Path, seconds: float) -> bool:
+    """Whether the file's video lasts less than ``seconds``; a still or unknown length does."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base) < seconds
+            if container.duration is not None:
+                return container.duration / av.time_base < seconds
+    except (av.FFmpegError, IndexError):
+        pass  # the reader's own opening reports what is wrong with the file
+    return True
+
+
+def _even_ceil(value: float) -> int:
+    return -(-round(value) // 2) * 2

@@ -1,0 +1,194 @@
+"""The render stage against the encoder's limit, on the same inputs.
+
+    python bench/render.py --seconds 30            # prepare (once) and measure a ~30 s job
+    python bench/render.py --work DIR              # measure a work folder the stages wrote
+    python bench/render.py --seconds 120 --repeat 3
+
+For each repeat, in fresh processes: the render stage itself (footage, captions, audio),
+then a reference that only decodes the same clips, scales and crops them, and encodes
+the same number of frames at the same size, fps, preset and CRF. Prints JSON with the
+median render and reference seconds, their ratio, frames, fps and the render's peak RSS.
+"""
+
+import argparse
+import json
+import multiprocessing
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import TypeVar
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import av  # noqa: E402
+import av.filter  # noqa: E402
+
+from common.artifacts import JobPaths  # noqa: E402
+from common.documents import FootageManifest, load_document  # noqa: E402
+from common.messages import JobOptions, StageMessage  # noqa: E402
+from svc_render.settings import RenderSettings  # noqa: E402
+
+PREPARED = REPO / "bench" / ".work"
+STORY = (REPO / "bench" / "story.txt").read_text().split()
+SECONDS_PER_WORD = 0.29  # the bundled voice, measured on bench/story.txt
+T = TypeVar("T")
+
+
+def prepare(seconds: int, options: JobOptions) -> Path:
+    """A work folder with every stage's output but the video, for about ``seconds``."""
+    from cli.pipeline import STAGE_FACTORIES
+
+    folder = PREPARED / f"{seconds}s-{options.width}x{options.height}@{options.fps}"
+    if (folder / "job.json").exists():
+        return folder
+    words = round(seconds / SECONDS_PER_WORD)
+    text = " ".join((STORY * (words // len(STORY) + 1))[:words])
+    job = StageMessage(job_id="bench", text=text, options=options)
+    paths = JobPaths(folder, job.job_id)
+    for name in ("tts", "captions", "queries", "footage"):
+        artifacts = STAGE_FACTORIES[name]().run(job, paths, lambda note: None)
+        job = job.model_copy(update={"artifacts": {**job.artifacts, **artifacts}})
+    (folder / "job.json").write_text(job.model_dump_json())
+    return folder
+
+
+def run_render(folder: Path, output: Path) -> dict[str, float]:
+    from svc_render.stage import RenderStage
+
+    job = StageMessage.model_validate_json((folder / "job.json").read_text())
+    paths = JobPaths(folder, job.job_id)
+    paths.video.unlink(missing_ok=True)
+    began = time.perf_counter()
+    RenderStage(RenderSettings()).run(job, paths, lambda note: None)
+    seconds = time.perf_counter() - began
+    paths.video.replace(output)
+    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_reference(folder: Path, output: Path) -> dict[str, float]:
+    """Decode, crop to the aspect, scale and encode, and nothing else."""
+    job = StageMessage.model_validate_json((folder / "job.json").read_text())
+    paths = JobPaths(folder, job.job_id)
+    manifest = load_document(FootageManifest, paths.footage_manifest)
+    settings = RenderSettings()
+    width, height, fps = job.options.width, job.options.height, job.options.fps
+    with av.open(str(output), "w") as container:
+        total_frames = round(_narration_seconds(paths) * fps)
+        began = time.perf_counter()
+        stream = container.add_stream(
+            "libx264",
+            rate=fps,
+            options={"preset": settings.render_preset, "crf": str(settings.render_crf)},
+        )
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.thread_type = "AUTO"
+        index = 0
+        for number, clip in enumerate(manifest.clips):
+            last = number == len(manifest.clips) - 1
+            end = total_frames if last else min(total_frames, round(clip.end * fps))
+            for frame in _scaled_frames(paths.resolve(clip.path), width, height, end - index):
+                frame.pts = index
+                frame.time_base = Fraction(1, fps)
+                container.mux(stream.encode(frame))
+                index += 1
+        container.mux(stream.encode(None))
+        seconds = time.perf_counter() - began
+    return {"seconds": seconds, "frames": index, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _scaled_frames(path: Path, width: int, height: int, count: int) -> Iterator[av.VideoFrame]:
+    """``count`` frames of ``path``, looping it, cropped to the aspect and scaled."""
+    produced = 0
+    while produced < count:
+        with av.open(str(path)) as source:
+            stream = source.streams.video[0]
+            stream.thread_type = "AUTO"
+            crop_w, crop_h = stream.codec_context.width, stream.codec_context.height
+            if crop_w * height > crop_h * width:
+                crop_w = round(crop_h * width / height)
+            else:
+                crop_h = round(crop_w * height / width)
+            graph = av.filter.Graph()
+            graph.link_nodes(
+                graph.add_buffer(template=stream),
+                graph.add("crop", f"{crop_w}:{crop_h}"),
+                graph.add("scale", f"{width}:{height}:flags=bilinear"),
+                graph.add("format", "yuv420p"),
+                graph.add("buffersink"),
+            ).configure()
+            for frame in source.decode(stream):
+                graph.vpush(frame)
+                yield graph.vpull()
+                produced += 1
+                if produced == count:
+                    return
+
+
+def _narration_seconds(paths: JobPaths) -> float:
+    with wave.open(str(paths.audio)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _in_fresh_process(function: Callable[..., T], *args: object) -> T:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(function, args)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--work", type=Path, help="a work folder with job.json (see prepare)")
+    parser.add_argument("--seconds", type=int, default=30, help="narration length to prepare")
+    parser.add_argument("--width", type=int, default=1080)
+    parser.add_argument("--height", type=int, default=1920)
+    parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    options = JobOptions(width=args.width, height=args.height, fps=args.fps)
+    folder = args.work or prepare(args.seconds, options)
+    renders, references = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        for _ in range(args.repeat):
+            renders.append(_in_fresh_process(run_render, folder, Path(scratch) / "render.mp4"))
+            references.append(
+                _in_fresh_process(run_reference, folder, Path(scratch) / "reference.mp4")
+            )
+    render_seconds = statistics.median(r["seconds"] for r in renders)
+    reference_seconds = statistics.median(r["seconds"] for r in references)
+    frames = int(references[0]["frames"])
+    settings = RenderSettings()
+    print(
+        json.dumps(
+            {
+                "work": str(folder),
+                "size": f"{options.width}x{options.height}@{options.fps}",
+                "preset": settings.render_preset,
+                "crf": settings.render_crf,
+                "frames": frames,
+                "repeats": args.repeat,
+                "render_seconds": round(render_seconds, 2),
+                "reference_seconds": round(reference_seconds, 2),
+                "ratio": round(render_seconds / reference_seconds, 3),
+                "render_fps": round(frames / render_seconds, 1),
+                "reference_fps": round(frames / reference_seconds, 1),
+                "render_peak_rss_mb": round(max(r["peak_rss_mb"] for r in renders), 1),
+                "reference_peak_rss_mb": round(max(r["peak_rss_mb"] for r in references), 1),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
