@@ -1,11 +1,17 @@
-"""Captions burned into the frames: large white text with a dark outline, in the lower third.
+"""Captions burned into the frames: large bold words with an outline, the spoken one highlighted.
 
-Each caption group is drawn once with Pillow, turned into premultiplied yuv420p planes,
-and blended with numpy into only the rectangle it covers, frame after frame while it is
-on screen.
+A caption group is laid out once when it comes on screen, and every variant of it (no word or
+one word highlighted) is drawn from that layout, so moving the highlight never moves the text.
+The whole caption is drawn with Pillow and turned into premultiplied yuv420p planes once; a
+highlighted variant redraws only its word's rectangle. Each frame blends the variant with
+numpy into only the rectangle the caption covers.
 """
 
+import logging
+import math
+import re
 from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,18 +22,35 @@ from common.errors import StageError
 from common.messages import CaptionStyle
 from svc_render.frames import frame_planes
 
+logger = logging.getLogger(__name__)
+
 CaptionFont = ImageFont.FreeTypeFont | ImageFont.ImageFont
+RGB = tuple[int, int, int]
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+YuvComponent = tuple[float, tuple[float, float, float]]  # offset, weights of red, green, blue
 
 # Font size as a fraction of the frame's short side, so landscape text is not huge.
-FONT_SCALE = 1 / 12
+FONT_SCALE = 1 / 11
 MIN_FONT_SIZE = 8
 SIDE_MARGIN = 0.08  # of the width, on each side
-# Where the middle of the caption block sits, as a fraction of the height: in the lower
-# third, clear of the bottom edge where players put their controls.
-CAPTION_CENTRE = 0.8
-BOTTOM_MARGIN = 0.06  # of the height
-TEXT_FILL = (255, 255, 255, 255)
-OUTLINE_FILL = (16, 16, 16, 255)
+LINE_HEIGHT = 1.2  # ems
+OUTLINE_WIDTH = 0.08  # ems
+# A stroke in the letters' own colour thickens them: bold from any font.
+THICKENING_WIDTH = 1 / 30  # ems
+# Where the middle of a bottom caption sits, as a fraction of the height: the lower third.
+BOTTOM_CENTRE = 0.8
+# Portrait apps lay their buttons and descriptions over the top and bottom of the picture;
+# a player's controls take less. Fractions of the height kept clear, above and below.
+PORTRAIT_MARGINS = (0.12, 0.14)
+OTHER_MARGINS = (0.06, 0.06)
+BOX_FILL = (0, 0, 0, 140)  # black at 55 %
+BOX_PADDING = 0.35  # ems
+BOX_RADIUS = 0.3  # ems
+# BT.601 limited range, the matrix swscale uses for yuv420p by default, for RGB from 0 to 255.
+LUMA: YuvComponent = (16.0, (65.481, 128.553, 24.966))
+BLUE_DIFFERENCE: YuvComponent = (128.0, (-37.797, -74.203, 112.0))
+RED_DIFFERENCE: YuvComponent = (128.0, (112.0, -93.786, -18.214))
+HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 class CaptionTrack:
@@ -46,83 +69,345 @@ class CaptionTrack:
         self._starts = [group.start for group in self._groups]
         self._width = width
         self._height = height
+        self._style = style
         self._font_path = font_path
         # Time only moves forward, so the group on screen is the only one worth keeping.
-        self._cached: tuple[int, CaptionOverlay] | None = None
+        self._on_screen: tuple[int, _GroupOnScreen] | None = None
 
     def overlay_at(self, seconds: float) -> "CaptionOverlay | None":
         index = bisect_right(self._starts, seconds) - 1
         if index < 0 or seconds >= self._groups[index].end:
             return None
-        if self._cached is None or self._cached[0] != index:
-            text = self._groups[index].text
-            self._cached = (index, draw_caption(text, self._width, self._height, self._font_path))
-        return self._cached[1]
+        if self._on_screen is None or self._on_screen[0] != index:
+            group = _GroupOnScreen(
+                self._groups[index], self._width, self._height, self._style, self._font_path
+            )
+            self._on_screen = (index, group)
+        return self._on_screen[1].overlay_at(seconds)
+
+
+@dataclass(frozen=True)
+class SpokenWords:
+    """The words a caption shows, and when each of them is being said."""
+
+    texts: list[str]
+    # When each word starts, never decreasing; empty when no timing fits the text.
+    starts: list[float]
+    end: float  # when the last word is done
+
+    def spoken_at(self, seconds: float) -> int | None:
+        """The word being said at ``seconds``: from its start to the next word's start."""
+        index = bisect_right(self.starts, seconds) - 1
+        if index < 0 or (index == len(self.starts) - 1 and seconds >= self.end):
+            return None
+        return index
+
+
+def spoken_words(group: CaptionGroup) -> SpokenWords:
+    """The group's words with their timings, clamped to the group's time on screen."""
+    timed = [word for word in group.words if word.text.strip()]
+    texts = [" ".join(word.text.split()) for word in timed]
+    if not timed or " ".join(texts) != " ".join(group.text.split()):
+        if timed:
+            logger.debug("caption %r: word timings do not match its text", group.text)
+        return SpokenWords(group.text.split(), [], group.start)
+    starts: list[float] = []
+    for word in timed:
+        # Out-of-order or out-of-range timings must not send the highlight backwards.
+        earliest = starts[-1] if starts else group.start
+        starts.append(min(max(word.start, earliest), group.end))
+    end = min(max(timed[-1].end, starts[-1]), group.end)
+    return SpokenWords(texts, starts, end)
+
+
+class _GroupOnScreen:
+    """One caption group while it is shown: its variants, and the one drawn last."""
+
+    def __init__(
+        self,
+        group: CaptionGroup,
+        width: int,
+        height: int,
+        style: CaptionStyle,
+        font_path: Path | None,
+    ) -> None:
+        self._words = spoken_words(group)
+        self._highlighting = style.highlight and bool(self._words.starts)
+        layout = lay_out_caption(self._words.texts, width, height, style, font_path)
+        self._variants = CaptionVariants(layout)
+        # The highlight only moves forward, so an earlier variant is never shown again.
+        self._drawn: tuple[int | None, CaptionOverlay] | None = None
+
+    def overlay_at(self, seconds: float) -> "CaptionOverlay":
+        word = self._words.spoken_at(seconds) if self._highlighting else None
+        if self._drawn is None or self._drawn[0] != word:
+            self._drawn = (word, self._variants.highlighting(word))
+        return self._drawn[1]
+
+
+class CaptionVariants:
+    """One caption with any one of its words highlighted, or none.
+
+    What every variant shares is drawn once; a highlighted variant redraws and converts only
+    the part of the image its word covers, a small fraction of the work of a whole caption.
+    """
+
+    def __init__(self, layout: "CaptionLayout") -> None:
+        self._layout = layout
+        self._under_letters = _box_and_outlines(layout)
+        plain = _with_letters(self._under_letters.copy(), layout, highlighted_word=None)
+        self.plain = CaptionOverlay.of_image(plain, layout.left, layout.top, layout.frame_width)
+
+    def highlighting(self, word: int | None) -> "CaptionOverlay":
+        if word is None:
+            return self.plain
+        region = _even_region(self._layout.words[word].ink, self._layout.image_size)
+        if region is None:
+            return self.plain  # the word lies outside an image cut down to the frame
+        left, top = region[:2]
+        patch = _with_letters(
+            self._under_letters.crop(region), self._layout, word, origin=(left, top)
+        )
+        return self.plain.patched(patch, left, top)
 
 
 class CaptionOverlay:
     """A drawn caption at its place in the frame, ready to blend into yuv420p frames."""
 
-    def __init__(self, image: Image.Image, left: int, top: int, frame_width: int) -> None:
+    def __init__(self, planes: "_OverlayPlanes", left: int, top: int, frame_width: int) -> None:
         # Even position and size, so the half-resolution chroma planes line up.
         self.left, self.top = left, top
+        self._planes = planes
         self._frame_width = frame_width
-        rgba = np.asarray(image, dtype=np.uint8)
-        # Alpha on a 0..256 scale turns the blend's division by 255 into a shift by 8.
-        alpha = rgba[..., 3].astype(np.uint16)
-        alpha += alpha >> 7
-        luma, blue_difference, red_difference = _rgb_to_yuv(rgba[..., :3].astype(np.float32))
-        self._luma = _BlendPlane(luma * alpha, alpha)
-        self._blue = _BlendPlane(_half(blue_difference * alpha), _half(alpha))
-        self._red = _BlendPlane(_half(red_difference * alpha), _half(alpha))
+
+    @classmethod
+    def of_image(
+        cls, image: Image.Image, left: int, top: int, frame_width: int
+    ) -> "CaptionOverlay":
+        return cls(_OverlayPlanes.of(image), left, top, frame_width)
 
     @property
     def size(self) -> tuple[int, int]:
-        return self._luma.size
+        return self._planes.luma.size
+
+    def patched(self, patch: Image.Image, left: int, top: int) -> "CaptionOverlay":
+        """This caption with ``patch`` in place of its part from ``left``, ``top`` (even)."""
+        planes = self._planes.patched(_OverlayPlanes.of(patch), left, top)
+        return CaptionOverlay(planes, self.left, self.top, self._frame_width)
 
     def composited(self, frame: np.ndarray) -> np.ndarray:
         """A copy of ``frame`` with the caption blended in."""
         result = frame.copy()
         luma, blue, red = frame_planes(result, self._frame_width)
-        self._luma.blend_into(luma, self.left, self.top)
-        self._blue.blend_into(blue, self.left // 2, self.top // 2)
-        self._red.blend_into(red, self.left // 2, self.top // 2)
+        self._planes.luma.blend_into(luma, self.left, self.top)
+        self._planes.blue.blend_into(blue, self.left // 2, self.top // 2)
+        self._planes.red.blend_into(red, self.left // 2, self.top // 2)
         return result
 
 
 class _BlendPlane:
     """One plane of an overlay: its premultiplied values and how much of the frame stays."""
 
-    def __init__(self, premultiplied: np.ndarray, alpha: np.ndarray) -> None:
-        self._premultiplied = np.rint(premultiplied).astype(np.uint16)
-        self._keep = 256 - np.rint(alpha).astype(np.uint16)
-        height, width = alpha.shape
+    def __init__(self, premultiplied: np.ndarray, keep: np.ndarray) -> None:
+        # Both uint16: values times alpha, and 256 - alpha, alpha on a 0..256 scale.
+        self.premultiplied = premultiplied
+        self.keep = keep
+        height, width = keep.shape
         self.size = (width, height)
+        # Reused by every blend, so a frame allocates no temporaries the size of the caption.
+        self._scratch = np.empty_like(keep)
+
+    @classmethod
+    def of(cls, premultiplied: np.ndarray, alpha: np.ndarray) -> "_BlendPlane":
+        keep = 256 - np.rint(alpha).astype(np.uint16)
+        return cls(np.rint(premultiplied).astype(np.uint16), keep)
+
+    def patched(self, patch: "_BlendPlane", left: int, top: int) -> "_BlendPlane":
+        premultiplied, keep = self.premultiplied.copy(), self.keep.copy()
+        width, height = patch.size
+        premultiplied[top : top + height, left : left + width] = patch.premultiplied
+        keep[top : top + height, left : left + width] = patch.keep
+        return _BlendPlane(premultiplied, keep)
 
     def blend_into(self, plane: np.ndarray, left: int, top: int) -> None:
         width, height = self.size
         region = plane[top : top + height, left : left + width]
         # At most 255 * 256 = 65280, so uint16 holds the sum without overflow.
-        region[...] = (region * self._keep + self._premultiplied) >> 8
+        np.multiply(region, self.keep, out=self._scratch)
+        self._scratch += self.premultiplied
+        self._scratch >>= 8
+        region[...] = self._scratch
 
 
-def draw_caption(text: str, width: int, height: int, font_path: Path | None) -> CaptionOverlay:
-    """Draw ``text`` wrapped to the frame's width and place it in the lower third."""
+@dataclass(frozen=True)
+class _OverlayPlanes:
+    """An RGBA image as premultiplied yuv420p planes."""
+
+    luma: _BlendPlane
+    blue: _BlendPlane
+    red: _BlendPlane
+
+    @classmethod
+    def of(cls, image: Image.Image) -> "_OverlayPlanes":
+        red, green, blue, alpha_band = image.split()
+        alpha = _alpha_256(alpha_band)
+        # Premultiplying first lets the chroma planes be worked out at a quarter of the size.
+        rgb = [np.asarray(band, dtype=np.float32) * alpha for band in (red, green, blue)]
+        chroma_rgb = [_half(channel) for channel in rgb]
+        chroma_alpha = _half(alpha)
+        return cls(
+            luma=_BlendPlane.of(_bt601(LUMA, rgb, alpha), alpha),
+            blue=_BlendPlane.of(_bt601(BLUE_DIFFERENCE, chroma_rgb, chroma_alpha), chroma_alpha),
+            red=_BlendPlane.of(_bt601(RED_DIFFERENCE, chroma_rgb, chroma_alpha), chroma_alpha),
+        )
+
+    def patched(self, patch: "_OverlayPlanes", left: int, top: int) -> "_OverlayPlanes":
+        return _OverlayPlanes(
+            luma=self.luma.patched(patch.luma, left, top),
+            blue=self.blue.patched(patch.blue, left // 2, top // 2),
+            red=self.red.patched(patch.red, left // 2, top // 2),
+        )
+
+
+@dataclass(frozen=True)
+class CaptionPaint:
+    """The colours of a caption style, as Pillow takes them."""
+
+    text: RGB
+    highlight: RGB
+    outline: RGB
+    box: bool
+
+    @classmethod
+    def of(cls, style: CaptionStyle) -> "CaptionPaint":
+        return cls(
+            text=parse_hex_color(style.color),
+            highlight=parse_hex_color(style.highlight_color),
+            outline=parse_hex_color(style.outline_color),
+            box=style.box,
+        )
+
+
+def parse_hex_color(text: str) -> RGB:
+    """``"#RRGGBB"`` as red, green and blue from 0 to 255."""
+    if not HEX_COLOR.fullmatch(text):
+        raise StageError(f"{text!r} is not a #RRGGBB colour")
+    return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
+
+
+@dataclass(frozen=True)
+class PlacedWord:
+    text: str
+    x: float  # where Pillow draws it on the caption image
+    y: float
+    ink: Box  # all that is drawn for it, outline included
+
+    def moved(self, right: float, down: float) -> "PlacedWord":
+        left, top, ink_right, bottom = self.ink
+        ink = (left + right, top + down, ink_right + right, bottom + down)
+        return PlacedWord(self.text, self.x + right, self.y + down, ink)
+
+    def on_whole_pixels(self) -> "PlacedWord":
+        # Pillow sets text at a fractional place differently when drawing into a patch of
+        # the image, where the place is negative; at whole pixels a patch matches the whole.
+        return self.moved(round(self.x) - self.x, round(self.y) - self.y)
+
+
+@dataclass(frozen=True)
+class CaptionLayout:
+    """Everything about a caption but which word is highlighted: variants drawn from one
+    layout have the same wrap, place and size, so the text stays still as the highlight moves.
+    """
+
+    words: list[PlacedWord]
+    font: CaptionFont
+    font_size: int
+    paint: CaptionPaint
+    image_size: tuple[int, int]  # even sides
+    left: int  # of the image in the frame; even
+    top: int
+    frame_width: int
+
+
+def lay_out_caption(
+    words: list[str],
+    width: int,
+    height: int,
+    style: CaptionStyle,
+    font_path: Path | None,
+) -> CaptionLayout:
+    """Wrap ``words`` to the frame's width and place them where ``style.position`` says."""
     max_text_width = width - 2 * round(width * SIDE_MARGIN)
-    size = max(MIN_FONT_SIZE, round(min(width, height) * FONT_SCALE))
-    font = load_caption_font(font_path, size)
-    words = text.split()
-    # A word wider than the frame would be cut off: shrink the font until the widest fits.
-    while size > MIN_FONT_SIZE and max(font.getlength(word) for word in words) > max_text_width:
-        size -= max(1, size // 10)
-        font = load_caption_font(font_path, size)
-    image = _draw_lines(_wrap(words, font, max_text_width), font, size)
-    image = _fit(image, width, height)
-    left = _even((width - image.width) / 2)
-    centre = height * CAPTION_CENTRE
-    lowest_top = height * (1 - BOTTOM_MARGIN) - image.height
-    top = _even(max(0, min(centre - image.height / 2, lowest_top)))
-    return CaptionOverlay(image, left, top, width)
+    font, size = _fitting_font(
+        words, _wanted_font_size(style, width, height), max_text_width, font_path
+    )
+    placed = _place_words(_wrap(words, font, max_text_width), font, size)
+    ink_left, ink_top, ink_right, ink_bottom = _union([word.ink for word in placed])
+    padding = BOX_PADDING * size if style.box else 1
+    image_left, image_width = _fitted_span(ink_left, ink_right, padding, width)
+    image_top, image_height = _fitted_span(ink_top, ink_bottom, padding, height)
+    on_image = [word.moved(-image_left, -image_top).on_whole_pixels() for word in placed]
+    return CaptionLayout(
+        words=on_image,
+        font=font,
+        font_size=size,
+        paint=CaptionPaint.of(style),
+        image_size=(image_width, image_height),
+        left=_even((width - image_width) / 2),
+        top=_caption_top(image_height, width, height, style.position),
+        frame_width=width,
+    )
+
+
+def draw_caption(layout: CaptionLayout, highlighted_word: int | None = None) -> CaptionOverlay:
+    """The whole caption, with word number ``highlighted_word`` in the highlight colour."""
+    image = _with_letters(_box_and_outlines(layout), layout, highlighted_word)
+    return CaptionOverlay.of_image(image, layout.left, layout.top, layout.frame_width)
+
+
+def _box_and_outlines(layout: CaptionLayout) -> Image.Image:
+    """Everything drawn under the letters: the box, if any, and every word's outline."""
+    paint = layout.paint
+    outlines = Image.new("RGBA", layout.image_size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(outlines)
+    # Every outline before any letter, so no word's outline covers a neighbour's letters.
+    for word in layout.words:
+        draw.text(
+            (word.x, word.y),
+            word.text,
+            font=layout.font,
+            fill=paint.outline,
+            stroke_width=_outline_width(layout.font_size),
+            stroke_fill=paint.outline,
+        )
+    return Image.alpha_composite(_box(layout), outlines) if paint.box else outlines
+
+
+def _with_letters(
+    image: Image.Image,
+    layout: CaptionLayout,
+    highlighted_word: int | None,
+    origin: tuple[int, int] = (0, 0),
+) -> Image.Image:
+    """``image``, the part of the caption from ``origin`` on, with the letters drawn over it."""
+    paint = layout.paint
+    draw = ImageDraw.Draw(image)
+    thickening = round(layout.font_size * THICKENING_WIDTH)
+    left, top = origin
+    shown = (left, top, left + image.width, top + image.height)
+    for number, word in enumerate(layout.words):
+        if not _overlap(word.ink, shown):
+            continue
+        color = paint.highlight if number == highlighted_word else paint.text
+        draw.text(
+            (word.x - left, word.y - top),
+            word.text,
+            font=layout.font,
+            fill=color,
+            stroke_width=thickening,
+            stroke_fill=color,
+        )
+    return image
 
 
 def load_caption_font(font_path: Path | None, size: int) -> CaptionFont:
@@ -134,80 +419,136 @@ def load_caption_font(font_path: Path | None, size: int) -> CaptionFont:
         raise StageError(f"cannot load the caption font {font_path}") from exc
 
 
-def _wrap(words: list[str], font: CaptionFont, max_width: int) -> list[str]:
-    lines: list[str] = []
+def _wanted_font_size(style: CaptionStyle, width: int, height: int) -> int:
+    if style.font_size is not None:
+        return style.font_size
+    return max(MIN_FONT_SIZE, round(min(width, height) * FONT_SCALE))
+
+
+def _fitting_font(
+    words: list[str], size: int, max_width: int, font_path: Path | None
+) -> tuple[CaptionFont, int]:
+    """The font at ``size``, or smaller where the widest word would not fit ``max_width``."""
+    font = load_caption_font(font_path, size)
+    while size > MIN_FONT_SIZE and max(font.getlength(word) for word in words) > max_width:
+        size = max(MIN_FONT_SIZE, size - max(1, size // 10))
+        font = load_caption_font(font_path, size)
+    return font, size
+
+
+def _outline_width(size: int) -> int:
+    return max(1, round(size * OUTLINE_WIDTH))
+
+
+def _wrap(words: list[str], font: CaptionFont, max_width: int) -> list[list[str]]:
+    lines: list[list[str]] = []
     for word in words:
-        if lines and font.getlength(f"{lines[-1]} {word}") <= max_width:
-            lines[-1] = f"{lines[-1]} {word}"
+        if lines and font.getlength(" ".join([*lines[-1], word])) <= max_width:
+            lines[-1].append(word)
         else:
-            lines.append(word)
+            lines.append([word])
     return lines
 
 
-def _draw_lines(lines: list[str], font: CaptionFont, size: int) -> Image.Image:
-    outline = max(1, round(size * 0.08))
-    # A thin white stroke under the fill thickens the letters: bold from any font.
-    thickening = size // 30
-    line_height = round(size * 1.2)
-    widths = [font.getlength(line) for line in lines]
-    padding = outline + 2
-    image = Image.new(
-        "RGBA",
-        (round(max(widths)) + 2 * padding, line_height * len(lines) + 2 * padding),
-        (0, 0, 0, 0),
-    )
-    draw = ImageDraw.Draw(image)
-    for number, (line, line_width) in enumerate(zip(lines, widths, strict=True)):
-        position = ((image.width - line_width) / 2, padding + number * line_height)
-        draw.text(
-            position,
-            line,
-            font=font,
-            fill=TEXT_FILL,
-            stroke_width=outline,
-            stroke_fill=OUTLINE_FILL,
-        )
-        if thickening:
-            draw.text(
-                position,
-                line,
-                font=font,
-                fill=TEXT_FILL,
-                stroke_width=thickening,
-                stroke_fill=TEXT_FILL,
+def _place_words(lines: list[list[str]], font: CaptionFont, size: int) -> list[PlacedWord]:
+    """Each word where it falls in its line, each line centred on x = 0."""
+    line_height = round(size * LINE_HEIGHT)
+    placed: list[PlacedWord] = []
+    for number, line in enumerate(lines):
+        line_left = -font.getlength(" ".join(line)) / 2
+        for position, word in enumerate(line):
+            # The width of the words before it and a space, as the whole line would set them.
+            before = " ".join(line[:position])
+            offset = font.getlength(f"{before} ") if before else 0.0
+            ink = font.getbbox(word, stroke_width=_outline_width(size))
+            placed.append(
+                PlacedWord(word, 0.0, 0.0, ink).moved(line_left + offset, number * line_height)
             )
-    return _tight_even_crop(image)
+    return placed
 
 
-def _tight_even_crop(image: Image.Image) -> Image.Image:
-    """Crop to the drawn pixels, keeping even sides (a crop past the edge is transparent)."""
-    left, top, right, bottom = image.getbbox() or (0, 0, image.width, image.height)
-    return image.crop((left, top, right + (right - left) % 2, bottom + (bottom - top) % 2))
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(box[0] for box in boxes),
+        min(box[1] for box in boxes),
+        max(box[2] for box in boxes),
+        max(box[3] for box in boxes),
+    )
 
 
-def _fit(image: Image.Image, width: int, height: int) -> Image.Image:
-    """Crop around the middle to at most the frame's size, keeping even sides."""
-    fitted_width = min(image.width, width // 2 * 2)
-    fitted_height = min(image.height, height // 2 * 2)
-    left = (image.width - fitted_width) // 2
-    top = (image.height - fitted_height) // 2
-    return image.crop((left, top, left + fitted_width, top + fitted_height))
+def _overlap(first: Box, second: Box) -> bool:
+    return (
+        first[0] < second[2]
+        and second[0] < first[2]
+        and first[1] < second[3]
+        and second[1] < first[3]
+    )
 
 
-def _rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BT.601 limited range, the matrix swscale uses for yuv420p by default."""
-    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    luma = 16 + (65.481 * red + 128.553 * green + 24.966 * blue) / 255
-    blue_difference = 128 + (-37.797 * red - 74.203 * green + 112.0 * blue) / 255
-    red_difference = 128 + (112.0 * red - 93.786 * green - 18.214 * blue) / 255
-    return luma, blue_difference, red_difference
+def _even_region(ink: Box, image_size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The smallest rectangle with even corners round ``ink``, inside the image; None if empty."""
+    left = max(0, math.floor(ink[0]) // 2 * 2)
+    top = max(0, math.floor(ink[1]) // 2 * 2)
+    right = min(image_size[0], _even_up(ink[2]))
+    bottom = min(image_size[1], _even_up(ink[3]))
+    return (left, top, right, bottom) if left < right and top < bottom else None
+
+
+def _fitted_span(low: float, high: float, padding: float, limit: int) -> tuple[float, int]:
+    """Start and even length of ``low``..``high`` padded, cut to ``limit`` about its middle."""
+    length = min(_even_up(high - low + 2 * padding), limit // 2 * 2)
+    return (low + high - length) / 2, length
+
+
+def _caption_top(image_height: int, width: int, height: int, position: str) -> int:
+    top_margin, bottom_margin = PORTRAIT_MARGINS if height > width else OTHER_MARGINS
+    if position == "top":
+        top = height * top_margin
+    elif position == "middle":
+        top = (height - image_height) / 2
+    else:
+        centred = height * BOTTOM_CENTRE - image_height / 2
+        top = min(centred, height * (1 - bottom_margin) - image_height)
+    return _even(min(max(0.0, top), height - image_height))
+
+
+def _box(layout: CaptionLayout) -> Image.Image:
+    """The translucent rounded box behind the text, filling the caption image."""
+    box = Image.new("RGBA", layout.image_size, (0, 0, 0, 0))
+    right, bottom = layout.image_size[0] - 1, layout.image_size[1] - 1
+    radius = round(layout.font_size * BOX_RADIUS)
+    ImageDraw.Draw(box).rounded_rectangle((0, 0, right, bottom), radius=radius, fill=BOX_FILL)
+    return box
+
+
+def _alpha_256(band: Image.Image) -> np.ndarray:
+    """Alpha on a 0..256 scale, which turns the blend's division by 255 into a shift by 8."""
+    alpha = np.array(band, dtype=np.uint16)
+    alpha += alpha >> 7
+    # Single precision: the planes are rounded to integers anyway.
+    return alpha.astype(np.float32)
+
+
+def _bt601(
+    component: YuvComponent, premultiplied_rgb: list[np.ndarray], alpha: np.ndarray
+) -> np.ndarray:
+    """One of Y, Cb and Cr times alpha, from red, green and blue times alpha."""
+    offset, weights = component
+    result = offset * alpha
+    for weight, channel in zip(weights, premultiplied_rgb, strict=True):
+        result += channel * (weight / 255)
+    return result
 
 
 def _half(plane: np.ndarray) -> np.ndarray:
     """The mean of each 2x2 block: a plane at chroma resolution."""
-    height, width = plane.shape
-    return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+    # Four strided sums are many times faster than a mean over reshaped axes.
+    return (plane[0::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 0::2] + plane[1::2, 1::2]) / 4
 
 
 def _even(value: float) -> int:
     return int(value) // 2 * 2
+
+
+def _even_up(value: float) -> int:
+    return math.ceil(value / 2) * 2
