@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import av
 import numpy as np
 
 from svc_render.clips import ClipReader, ClipUnusable, Pan
-from svc_render.frames import blend_frames, frame_from_rgb
+from svc_render.frames import blend_into, copy_frame, frame_from_rgb
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class FootageSpan:
 
 
 class _FrameSource(Protocol):
-    def frame_at(self, seconds: float) -> np.ndarray: ...
+    def frame_at(self, seconds: float) -> av.VideoFrame: ...
 
     def close(self) -> None: ...
 
@@ -51,8 +52,8 @@ class BackgroundTrack:
         # The clip fading out under the one on screen, and since when it was shown.
         self._leaving: tuple[_FrameSource, float] | None = None
 
-    def frame_at(self, seconds: float) -> np.ndarray:
-        """A yuv420p frame (see ``frames``); valid until the next call."""
+    def frame_at(self, seconds: float) -> av.VideoFrame:
+        """A yuv420p frame of its own (see ``frames``): the caller may draw into it."""
         index = self._span_index_at(seconds)
         if self._source is None or index != self._index:
             self._show(index, seconds)
@@ -71,7 +72,7 @@ class BackgroundTrack:
             self._source.close()
             self._source = None
 
-    def _crossfaded(self, arriving: np.ndarray, seconds: float) -> np.ndarray:
+    def _crossfaded(self, arriving: av.VideoFrame, seconds: float) -> av.VideoFrame:
         if self._leaving is None:
             return arriving
         weight = (seconds - self._on_screen_since) / CROSSFADE_SECONDS
@@ -84,7 +85,8 @@ class BackgroundTrack:
         except ClipUnusable:
             self._stop_leaving()  # its failure was the clip's last moment anyway
             return arriving
-        return blend_frames(leaving, arriving, weight)
+        blend_into(arriving, leaving, weight)
+        return arriving
 
     def _stop_leaving(self) -> None:
         if self._leaving is not None:
@@ -129,19 +131,19 @@ class BackgroundTrack:
 
 
 class StillSource:
-    """The same frame at every moment."""
+    """The same picture at every moment, in a frame of its own each time."""
 
-    def __init__(self, frame: np.ndarray) -> None:
+    def __init__(self, frame: av.VideoFrame) -> None:
         self._frame = frame
 
-    def frame_at(self, seconds: float) -> np.ndarray:
-        return self._frame
+    def frame_at(self, seconds: float) -> av.VideoFrame:
+        return copy_frame(self._frame)
 
     def close(self) -> None:
         pass
 
 
-def plain_background(index: int, width: int, height: int) -> np.ndarray:
+def plain_background(index: int, width: int, height: int) -> av.VideoFrame:
     """A vertical two-colour gradient, its hue stepping by the golden ratio per segment."""
     hue = (0.58 + index * 0.618) % 1.0
     top = np.array(colorsys.hsv_to_rgb(hue, 0.55, 0.55), dtype=np.float32)

@@ -14,13 +14,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from common.documents import CaptionGroup
 from common.errors import StageError
 from common.messages import CaptionStyle
-from svc_render.frames import frame_planes
+from svc_render.frames import copy_frame, plane_views
 
 logger = logging.getLogger(__name__)
 
@@ -195,13 +196,17 @@ class CaptionOverlay:
         planes = self._planes.patched(_OverlayPlanes.of(patch), left, top)
         return CaptionOverlay(planes, self.left, self.top, self._frame_width)
 
-    def composited(self, frame: np.ndarray) -> np.ndarray:
-        """A copy of ``frame`` with the caption blended in."""
-        result = frame.copy()
-        luma, blue, red = frame_planes(result, self._frame_width)
+    def draw_onto(self, frame: av.VideoFrame) -> None:
+        """Blend the caption into ``frame`` in place."""
+        luma, blue, red = plane_views(frame)
         self._planes.luma.blend_into(luma, self.left, self.top)
         self._planes.blue.blend_into(blue, self.left // 2, self.top // 2)
         self._planes.red.blend_into(red, self.left // 2, self.top // 2)
+
+    def composited(self, frame: av.VideoFrame) -> av.VideoFrame:
+        """A copy of ``frame`` with the caption blended in."""
+        result = copy_frame(frame)
+        self.draw_onto(result)
         return result
 
 

@@ -13,9 +13,8 @@ from typing import NamedTuple
 
 import av
 import av.filter
-import numpy as np
 
-from svc_render.frames import crop_frame
+from svc_render.frames import copy_frame, crop_frame
 
 # Used when a file states no frame rate; only matters for how long its last frame shows.
 DEFAULT_FRAME_SECONDS = 1 / 30
@@ -68,27 +67,35 @@ class ClipReader:
         self._pass = self._open_pass(start=0.0)
         self._upcoming: _DueFrame | None = self._first_frame()
         self._shown: av.VideoFrame | None = None
-        self._shown_pixels: np.ndarray | None = None
+        self._shown_scaled: av.VideoFrame | None = None
+        self._handed_out = False
 
     @property
     def pans(self) -> bool:
         return self._pan is not None
 
-    def frame_at(self, seconds: float) -> np.ndarray:
+    def frame_at(self, seconds: float) -> av.VideoFrame:
+        """A frame the caller owns: it may draw into it."""
         try:
             self._advance_to(seconds)
-            if self._shown_pixels is None:
+            if self._shown_scaled is None:
                 assert self._shown is not None
-                self._shown_pixels = self._pass.convert(self._shown)
+                self._shown_scaled = self._pass.convert(self._shown)
+                self._handed_out = False
         except av.FFmpegError as exc:
             raise ClipUnusable(str(exc)) from exc
-        if self._pan is None:
-            return self._shown_pixels
-        scaled_width, scaled_height = self._scaled_size
-        left, top = self._pan.window(
-            seconds, scaled_width - self._width, scaled_height - self._height
-        )
-        return crop_frame(self._shown_pixels, scaled_width, left, top, (self._width, self._height))
+        if self._pan is not None:
+            scaled_width, scaled_height = self._scaled_size
+            left, top = self._pan.window(
+                seconds, scaled_width - self._width, scaled_height - self._height
+            )
+            return crop_frame(self._shown_scaled, left, top, (self._width, self._height))
+        # A frame held for several output frames (a clip slower than the video) is
+        # handed out once as it is and copied after that, so no caption is drawn twice.
+        if self._handed_out:
+            return copy_frame(self._shown_scaled)
+        self._handed_out = True
+        return self._shown_scaled
 
     def close(self) -> None:
         self._pass.close()
@@ -104,7 +111,7 @@ class ClipReader:
                 self._upcoming = self._first_frame()
             if self._shown is not None and self._upcoming.due > seconds + TIME_TOLERANCE:
                 return
-            self._shown, self._shown_pixels = self._upcoming.frame, None
+            self._shown, self._shown_scaled = self._upcoming.frame, None
             self._upcoming = self._pass.next_frame()
 
     def _open_pass(self, start: float) -> "_Pass":
@@ -165,9 +172,11 @@ class _Pass:
         self.length = max(self.length, offset + self._frame_seconds)
         return _DueFrame(self.start + offset, frame)
 
-    def convert(self, frame: av.VideoFrame) -> np.ndarray:
+    def convert(self, frame: av.VideoFrame) -> av.VideoFrame:
         self._graph.vpush(frame)
-        return self._graph.vpull().to_ndarray()
+        converted = self._graph.vpull()
+        assert isinstance(converted, av.VideoFrame)
+        return converted
 
     def close(self) -> None:
         self._container.close()

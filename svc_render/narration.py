@@ -11,7 +11,7 @@ from common.errors import StageError
 
 @dataclass(frozen=True)
 class Narration:
-    samples: np.ndarray  # int16, shape (sample count, channels)
+    samples: np.ndarray  # float32 from -1 to 1, shape (sample count, channels)
     sample_rate: int
 
     @property
@@ -24,7 +24,7 @@ class Narration:
 
 
 def read_narration(path: Path) -> Narration:
-    """Read a 16-bit PCM WAV file, mono or stereo."""
+    """Read a 16-bit PCM WAV file, mono or stereo, as float samples to work on."""
     try:
         with wave.open(str(path), "rb") as wav:
             sample_width = wav.getsampwidth()
@@ -39,7 +39,7 @@ def read_narration(path: Path) -> Narration:
         raise StageError(f"the narration audio must be mono or stereo, not {channels} channels")
     # A file cut short mid-sample keeps its whole samples.
     whole = len(data) - len(data) % (2 * channels)
-    samples = np.frombuffer(data[:whole], dtype="<i2").reshape(-1, channels)
-    if len(samples) == 0:
+    pcm = np.frombuffer(data[:whole], dtype="<i2").reshape(-1, channels)
+    if len(pcm) == 0:
         raise StageError("the narration audio is empty")
-    return Narration(samples=samples, sample_rate=sample_rate)
+    return Narration(samples=pcm * np.float32(1 / 32768), sample_rate=sample_rate)

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -61,15 +62,15 @@ def render_video(
     ):
         video = _add_video_stream(output, video_format)
         audio = _NarrationEncoder(output, narration)
+        frame_time_base = Fraction(1, fps)
         for index in range(frame_count):
             seconds = index / fps
-            pixels = background.frame_at(seconds)
+            frame = background.frame_at(seconds)
             overlay = caption_track.overlay_at(seconds)
             if overlay is not None:
-                pixels = overlay.composited(pixels)
-            # Wraps the array without copying it; nothing writes to a frame's array once made.
-            frame = av.VideoFrame.from_numpy_buffer(pixels, format="yuv420p")
-            frame.pts = index
+                overlay.draw_onto(frame)
+            # Frames from the scaler keep their source's time base; ours counts frames.
+            frame.pts, frame.time_base = index, frame_time_base
             output.mux(video.encode(frame))
             audio.encode_until((index + 1) / fps)
             progress.frame_done(index + 1)
@@ -92,7 +93,10 @@ def _add_video_stream(output: OutputContainer, video_format: VideoFormat) -> av.
 
 
 class _NarrationEncoder:
-    """Encodes the narration to AAC a little at a time, keeping pace with the video."""
+    """Encodes the narration to AAC a little at a time, keeping pace with the video.
+
+    Whatever the narration holds (the voice alone, or mixed with music) is encoded as it is.
+    """
 
     def __init__(self, output: OutputContainer, narration: Narration) -> None:
         self._output = output
@@ -108,9 +112,9 @@ class _NarrationEncoder:
         end = min(len(samples), round(seconds * self._narration.sample_rate))
         if end <= self._encoded:
             return
-        # Interleaved 16-bit samples in one row is PyAV's layout for packed s16.
+        # Interleaved samples in one row is PyAV's layout for packed float.
         chunk = samples[self._encoded : end].reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout=self._layout)
+        frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout=self._layout)
         frame.sample_rate = self._narration.sample_rate
         frame.pts = self._encoded
         self._output.mux(self._stream.encode(frame))

@@ -9,3 +9,9 @@ class RenderSettings(Settings):
     render_crf: int = 23
     # A TrueType/OpenType font for captions; Pillow's built-in scalable font when unset.
     font_path: Path | None = None
+    # Integrated loudness (LUFS) the narration is brought to; -16 suits phones and social video.
+    loudness_target: float = -16.0
+    # Tracks for jobs that ask for background music (mp3, m4a, aac, ogg, opus, wav, flac).
+    music_dir: Path | None = None
+    # The music's loudness against the narration's, in LU, before it dips under the voice.
+    music_level: float = -20.0

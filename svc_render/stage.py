@@ -8,6 +8,7 @@ from svc_render.background import FootageSpan
 from svc_render.narration import read_narration
 from svc_render.render import VideoFormat, render_video
 from svc_render.settings import RenderSettings
+from svc_render.soundtrack import AudioMix, soundtrack
 
 
 class RenderStage:
@@ -20,7 +21,14 @@ class RenderStage:
         artifacts = {"video": paths.relative(paths.video)}
         if paths.video.exists():
             return artifacts
-        narration = read_narration(input_artifact(job, paths, "audio"))
+        mix = AudioMix(
+            loudness_target=self.settings.loudness_target,
+            music=job.options.music,
+            music_dir=self.settings.music_dir,
+            music_level=self.settings.music_level,
+            track_key=job.job_id,
+        )
+        narration = soundtrack(read_narration(input_artifact(job, paths, "audio")), mix)
         captions = load_document(Captions, input_artifact(job, paths, "captions"))
         manifest = load_document(FootageManifest, input_artifact(job, paths, "footage"))
         footage = [

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from common.artifacts import output_video_path
 from common.broker import BrokerSession
+from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent, parse_stage_message
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import QUEUED_MESSAGE
@@ -276,7 +277,7 @@ def test_a_failed_job_reports_why(client: TestClient, broker: BrokerSession) -> 
     # Given a job whose captions stage failed
     job_id = submit(client)
     publish_progress(broker, stage_event(job_id, "captions"))
-    publish_progress(broker, failed_event(job_id, "captions", RuntimeError("audio is silent")))
+    publish_progress(broker, failed_event(job_id, "captions", StageError("audio is silent")))
 
     # When the client polls
     status = wait_for_status(client, job_id, lambda status: status["status"] == "failed")

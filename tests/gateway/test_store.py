@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import COMPLETED_MESSAGE, QUEUED_MESSAGE
@@ -118,7 +119,7 @@ def test_completion_records_the_video_path_and_is_final(store: JobStore) -> None
     store.apply(completed_event("job-1", "render"))
 
     # When a failure and a stage event arrive afterwards (a redelivered duplicate run)
-    late_failure = store.apply(failed_event("job-1", "render", RuntimeError("disk full")))
+    late_failure = store.apply(failed_event("job-1", "render", StageError("disk full")))
     late_progress = store.apply(stage_event("job-1", "render"))
 
     # Then it stays completed, with its video's path relative to the data directory
@@ -135,7 +136,7 @@ def test_failure_is_final_and_keeps_the_furthest_progress(store: JobStore) -> No
     store.apply(stage_event("job-1", "captions"))
 
     # When a duplicate run of tts fails, then captions reports and render completes
-    failed = store.apply(failed_event("job-1", "tts", RuntimeError("voice missing")))
+    failed = store.apply(failed_event("job-1", "tts", StageError("voice missing")))
     later = [
         store.apply(stage_event("job-1", "queries")),
         store.apply(completed_event("job-1", "render")),

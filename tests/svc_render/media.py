@@ -37,9 +37,9 @@ def solid(rgb: tuple[int, int, int], width: int, height: int) -> np.ndarray:
     return np.full((height, width, 3), rgb, dtype=np.uint8)
 
 
-def to_rgb(yuv420p: np.ndarray) -> np.ndarray:
-    """The RGB picture of a frame in the renderer's yuv420p layout."""
-    return av.VideoFrame.from_ndarray(yuv420p, format="yuv420p").to_ndarray(format="rgb24")
+def to_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """The RGB picture of one of the renderer's frames."""
+    return frame.to_ndarray(format="rgb24")
 
 
 def decoded_rgb(path: Path) -> list[np.ndarray]:

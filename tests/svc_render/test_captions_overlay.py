@@ -1,3 +1,4 @@
+import av
 import numpy as np
 
 from common.documents import CaptionGroup, Word
@@ -9,7 +10,7 @@ from svc_render.captions_overlay import (
     draw_caption,
     lay_out_caption,
 )
-from svc_render.frames import frame_from_rgb, frame_planes
+from svc_render.frames import frame_from_rgb, plane_views
 from tests.svc_render.media import solid, to_rgb
 
 WIDTH, HEIGHT = 240, 426
@@ -32,7 +33,7 @@ def _caption(text: str, style: CaptionStyle | None = None) -> CaptionOverlay:
     return draw_caption(layout)
 
 
-def _textured_frame() -> np.ndarray:
+def _textured_frame() -> av.VideoFrame:
     rows, columns = np.mgrid[0:HEIGHT, 0:WIDTH]
     rgb = np.stack([columns * 255 // WIDTH, rows * 255 // HEIGHT, (rows + columns) % 256], axis=-1)
     return frame_from_rgb(rgb.astype(np.uint8))
@@ -77,16 +78,16 @@ def test_long_captions_wrap_inside_the_side_margins() -> None:
 def test_blending_changes_only_the_caption_box_with_white_and_dark_pixels() -> None:
     # Given a mid-grey frame and a caption
     frame = frame_from_rgb(solid((128, 128, 128), WIDTH, HEIGHT))
-    before = frame.copy()
+    before = frame.to_ndarray()
     overlay = _caption("hello world")
 
     # When the caption is blended in
     captioned = overlay.composited(frame)
 
     # Then the original frame is untouched and the caption box alone changed
-    np.testing.assert_array_equal(frame, before)
-    luma = frame_planes(captioned, WIDTH)[0].astype(int)
-    original = frame_planes(frame, WIDTH)[0].astype(int)
+    np.testing.assert_array_equal(frame.to_ndarray(), before)
+    luma = plane_views(captioned)[0].astype(int)
+    original = plane_views(frame)[0].astype(int)
     outside = _outside(overlay)
     assert (luma[outside] == original[outside]).all()
     # And it shows white letters with a dark outline, in neutral colour
@@ -114,8 +115,8 @@ def test_a_highlighted_caption_changes_a_busy_frame_only_in_the_caption_area() -
     captioned = overlay.composited(frame)
 
     # Then every plane outside the caption's rectangle is as it was, and inside it changed
-    luma, blue, red = frame_planes(captioned, WIDTH)
-    plain_luma, plain_blue, plain_red = frame_planes(frame, WIDTH)
+    luma, blue, red = plane_views(captioned)
+    plain_luma, plain_blue, plain_red = plane_views(frame)
     outside = _outside(overlay)
     chroma_outside = outside[::2, ::2]
     np.testing.assert_array_equal(luma[outside], plain_luma[outside])
@@ -137,7 +138,9 @@ def test_a_variant_redrawn_in_part_matches_one_drawn_whole() -> None:
         patched = variants.highlighting(word).composited(frame)
 
         # Then it looks exactly like the same variant drawn whole
-        np.testing.assert_array_equal(patched, draw_caption(layout, word).composited(frame))
+        np.testing.assert_array_equal(
+            patched.to_ndarray(), draw_caption(layout, word).composited(frame).to_ndarray()
+        )
 
 
 def test_the_track_shows_each_group_only_during_its_time() -> None:
