@@ -44,18 +44,19 @@ class ProgressBar:
 def generate(
     text: str,
     output: Path,
-    size: tuple[int, int, int],
+    options: dict[str, object],
     data_dir: Path | None,
     keep_work: bool,
 ) -> int:
     if not text.strip():
         print("t2v: no text given", file=sys.stderr)
         return 2
-    width, height, fps = size
     try:
-        options = JobOptions(width=width, height=height, fps=fps)
+        job_options = JobOptions.model_validate(options)
     except ValidationError as exc:
-        print(f"t2v: invalid video size: {exc.errors()[0]['msg']}", file=sys.stderr)
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        print(f"t2v: invalid option {where}: {error['msg']}", file=sys.stderr)
         return 2
     data_dir = data_dir or Settings().data_dir
     bar = ProgressBar()
@@ -64,7 +65,7 @@ def generate(
         bar.show(info.progress, info.message if note is None else f"{info.message} {note}")
 
     try:
-        paths = run_pipeline(text, options, data_dir, on_progress)
+        paths = run_pipeline(text, job_options, data_dir, on_progress)
     except T2VError as exc:
         sys.stderr.write("\n")
         print(f"t2v: failed: {exc}", file=sys.stderr)

@@ -20,9 +20,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     generate_parser.add_argument("text", help="the story text, or - to read it from stdin")
     generate_parser.add_argument("-o", "--output", type=Path, default=Path("output.mp4"))
-    generate_parser.add_argument("--width", type=int, default=1080)
-    generate_parser.add_argument("--height", type=int, default=1920)
-    generate_parser.add_argument("--fps", type=int, default=30)
+    video = generate_parser.add_argument_group("video")
+    video.add_argument(
+        "--orientation", choices=["portrait", "landscape", "square"], default="portrait"
+    )
+    video.add_argument("--preview", action="store_true", help="half size, for a quick look")
+    video.add_argument("--width", type=int, help="override the orientation's width")
+    video.add_argument("--height", type=int, help="override the orientation's height")
+    video.add_argument("--fps", type=int, default=30)
+    video.add_argument("--music", action="store_true", help="background music (T2V_MUSIC_DIR)")
+    captions = generate_parser.add_argument_group("captions")
+    captions.add_argument("--no-captions", action="store_true")
+    captions.add_argument("--no-highlight", action="store_true", help="no spoken-word colour")
+    captions.add_argument("--caption-position", choices=["bottom", "middle", "top"])
+    captions.add_argument("--caption-size", type=int, help="font size in pixels")
+    captions.add_argument("--caption-box", action="store_true", help="a box behind the text")
     generate_parser.add_argument(
         "--data-dir", type=Path, help="where to keep intermediate files (T2V_DATA_DIR)"
     )
@@ -42,10 +54,35 @@ def main(argv: list[str] | None = None) -> int:
     return generate(
         text,
         output=args.output,
-        size=(args.width, args.height, args.fps),
+        options=_job_options(args),
         data_dir=args.data_dir,
         keep_work=args.keep_work,
     )
+
+
+def _job_options(args: argparse.Namespace) -> dict[str, object]:
+    """The job options the flags ask for, leaving the rest to the options' defaults."""
+    options: dict[str, object] = {
+        "orientation": args.orientation,
+        "preview": args.preview,
+        "fps": args.fps,
+        "music": args.music,
+    }
+    if args.width is not None:
+        options["width"] = args.width
+    if args.height is not None:
+        options["height"] = args.height
+    captions: dict[str, object] = {
+        "enabled": not args.no_captions,
+        "highlight": not args.no_highlight,
+        "box": args.caption_box,
+    }
+    if args.caption_position is not None:
+        captions["position"] = args.caption_position
+    if args.caption_size is not None:
+        captions["font_size"] = args.caption_size
+    options["captions"] = captions
+    return options
 
 
 if __name__ == "__main__":

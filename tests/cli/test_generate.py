@@ -1,6 +1,8 @@
 import wave
 from pathlib import Path
 
+import pytest
+
 from cli.main import main
 from tests.media_checks import probe
 
@@ -33,3 +35,14 @@ def test_generate_makes_a_narrated_video_without_a_broker(tmp_path: Path) -> Non
 def test_generate_refuses_an_empty_text(tmp_path: Path) -> None:
     assert main(["generate", "   ", "-o", str(tmp_path / "x.mp4")]) == 2
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_generate_explains_an_invalid_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # When a user asks for an odd frame width
+    code = main(["generate", "Hello.", "-o", str(tmp_path / "x.mp4"), "--width", "101"])
+
+    # Then nothing runs and the message names the option
+    assert code == 2
+    assert "invalid option width: Input should be a multiple of 2" in capsys.readouterr().err

@@ -10,10 +10,11 @@ from common.documents import (
     Captions,
     FootageClip,
     FootageManifest,
+    Word,
     save_document,
 )
 from common.errors import StageError
-from common.messages import JobOptions, StageMessage
+from common.messages import CaptionStyle, JobOptions, StageMessage
 from common.settings import Settings
 from svc_footage.generated import write_generated_clip
 from svc_render.settings import RenderSettings
@@ -31,6 +32,7 @@ def _prepare_job(
     job_id: str,
     captions: list[CaptionGroup],
     broken_first_clip: bool = False,
+    options: JobOptions = OPTIONS,
 ) -> tuple[StageMessage, JobPaths]:
     """A job with its narration, captions and two clips: 0-1 s, and 1-1.8 s looped."""
     paths = JobPaths(settings.data_dir, job_id)
@@ -58,7 +60,7 @@ def _prepare_job(
     job = StageMessage(
         job_id=job_id,
         text="a story",
-        options=OPTIONS,
+        options=options,
         artifacts={
             "audio": paths.relative(paths.audio),
             "captions": paths.relative(paths.captions),
@@ -87,7 +89,7 @@ def test_renders_h264_and_aac_as_long_as_the_narration(
     facts = probe(paths.video)
     assert (facts.video_codec, facts.audio_codec) == ("h264", "aac")
     assert (facts.width, facts.height, facts.fps) == (144, 256, 12)
-    assert abs(facts.duration - NARRATION_SECONDS) <= 0.1
+    assert abs(facts.duration - NARRATION_SECONDS) <= 1 / 12  # one frame
     # And every frame, to the end, shows footage rather than black
     frames = decoded_rgb(paths.video)
     assert len(frames) == round(NARRATION_SECONDS * 12)
@@ -179,3 +181,65 @@ def test_the_output_is_a_valid_file_for_players(stage: RenderStage, settings: Se
     with av.open(str(paths.video)) as container:
         decoded_audio = sum(frame.samples for frame in container.decode(audio=0))
     assert abs(decoded_audio / 16000 - NARRATION_SECONDS) < 0.1
+
+
+def _is_highlight(rgb: np.ndarray) -> np.ndarray:
+    """Pixels of the default highlight colour (#FFD21F) after encoding."""
+    red, green, blue = (rgb[..., channel].astype(int) for channel in range(3))
+    return (red > 180) & (green > 140) & (blue < 110)
+
+
+def test_the_spoken_word_is_highlighted_as_it_is_spoken(
+    stage: RenderStage, settings: Settings
+) -> None:
+    # Given a two-word caption, "gold" spoken from 0.5 s and "sky" from 1.0 s, in large type
+    words = [Word(text="gold", start=0.5, end=0.9), Word(text="sky", start=1.0, end=1.5)]
+    caption = CaptionGroup(text="gold sky", start=0.5, end=1.5, words=words)
+    options = JobOptions(
+        width=288, height=512, fps=12, captions=CaptionStyle(font_size=56, box=False)
+    )
+    job, paths = _prepare_job(settings, "r7", [caption], options=options)
+
+    # When the stage renders it
+    stage.run(job, paths, lambda note: None)
+
+    # Then the highlight colour is on the left word while "gold" is spoken, then on the right
+    frames = decoded_rgb(paths.video)
+    first, second = _is_highlight(frames[8]), _is_highlight(frames[15])  # 0.67 s, 1.25 s
+    assert first.sum() > 100 and second.sum() > 100
+    assert np.nonzero(first)[1].mean() < np.nonzero(second)[1].mean()
+    # And no highlight shows before the caption or after it
+    assert _is_highlight(frames[2]).sum() == 0 and _is_highlight(frames[24]).sum() == 0
+
+
+@pytest.mark.parametrize(
+    "captions",
+    [
+        [],
+        [
+            CaptionGroup(
+                text="late words",
+                start=2.0,
+                end=3.5,  # past the 2.3 s of narration
+                words=[
+                    Word(text="late", start=2.0, end=2.0),
+                    Word(text="words", start=2.9, end=3.5),
+                ],
+            )
+        ],
+    ],
+    ids=["no captions", "zero-length words past the end"],
+)
+def test_awkward_captions_still_render_the_whole_narration(
+    stage: RenderStage, settings: Settings, captions: list[CaptionGroup]
+) -> None:
+    # Given captions that are empty, or have zero-length words running past the audio
+    job, paths = _prepare_job(settings, "r8", captions)
+
+    # When the stage renders it
+    stage.run(job, paths, lambda note: None)
+
+    # Then the video is whole and exactly as long as the narration
+    facts = probe(paths.video)
+    assert abs(facts.duration - NARRATION_SECONDS) <= 1 / 12
+    assert len(decoded_rgb(paths.video)) == round(NARRATION_SECONDS * 12)
