@@ -13,7 +13,6 @@ median render and reference seconds, their ratio, frames, fps and the render's p
 import argparse
 import json
 import multiprocessing
-import resource
 import statistics
 import sys
 import tempfile
@@ -65,11 +64,11 @@ def run_render(folder: Path, output: Path) -> dict[str, float]:
     job = StageMessage.model_validate_json((folder / "job.json").read_text())
     paths = JobPaths(folder, job.job_id)
     paths.video.unlink(missing_ok=True)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     RenderStage(RenderSettings()).run(job, paths, lambda note: None)
-    seconds = time.perf_counter() - began
+    seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     paths.video.replace(output)
-    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": _peak_rss_mb()}
 
 
 def run_reference(folder: Path, output: Path) -> dict[str, float]:
@@ -81,7 +80,7 @@ def run_reference(folder: Path, output: Path) -> dict[str, float]:
     width, height, fps = job.options.width, job.options.height, job.options.fps
     with av.open(str(output), "w") as container:
         total_frames = round(_narration_seconds(paths) * fps)
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         stream = container.add_stream(
             "libx264",
             rate=fps,
@@ -99,8 +98,13 @@ def run_reference(folder: Path, output: Path) -> dict[str, float]:
                 container.mux(stream.encode(frame))
                 index += 1
         container.mux(stream.encode(None))
-        seconds = time.perf_counter() - began
-    return {"seconds": seconds, "frames": index, "peak_rss_mb": _peak_rss_mb()}
+        seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "frames": index,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def _scaled_frames(path: Path, width: int, height: int, count: int) -> Iterator[av.VideoFrame]:
@@ -137,7 +141,10 @@ def _narration_seconds(paths: JobPaths) -> float:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (ru_maxrss would carry the parent's over from before exec)."""
+    status = Path("/proc/self/status").read_text()
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
+    return int(kilobytes) / 1024
 
 
 def _in_fresh_process(function: Callable[..., T], *args: object) -> T:
@@ -182,6 +189,12 @@ def main() -> None:
                 "ratio": round(render_seconds / reference_seconds, 3),
                 "render_fps": round(frames / render_seconds, 1),
                 "reference_fps": round(frames / reference_seconds, 1),
+                "render_cpu_seconds": round(
+                    statistics.median(r["cpu_seconds"] for r in renders), 2
+                ),
+                "reference_cpu_seconds": round(
+                    statistics.median(r["cpu_seconds"] for r in references), 2
+                ),
                 "render_peak_rss_mb": round(max(r["peak_rss_mb"] for r in renders), 1),
                 "reference_peak_rss_mb": round(max(r["peak_rss_mb"] for r in references), 1),
             },

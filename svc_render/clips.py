@@ -18,6 +18,8 @@ from svc_render.frames import copy_frame, crop_frame
 
 # Used when a file states no frame rate; only matters for how long its last frame shows.
 DEFAULT_FRAME_SECONDS = 1 / 30
+# A clip at most this much shorter than its segment repeats too briefly to need a drift.
+LOOP_SLACK_SECONDS = 0.5
 # Frame times are sums of floats; moments closer than this are the same moment.
 TIME_TOLERANCE = 1e-4
 
@@ -69,10 +71,6 @@ class ClipReader:
         self._shown: av.VideoFrame | None = None
         self._shown_scaled: av.VideoFrame | None = None
         self._handed_out = False
-
-    @property
-    def pans(self) -> bool:
-        return self._pan is not None
 
     def frame_at(self, seconds: float) -> av.VideoFrame:
         """A frame the caller owns: it may draw into it."""
@@ -207,14 +205,21 @@ def _cover_graph(stream: av.VideoStream, width: int, height: int) -> av.filter.G
 
 
 def _shorter_than(path: Path, seconds: float) -> bool:
-    """Whether the file's video lasts less than ``seconds``; a still or unknown length does."""
+    """Whether the file's video would visibly start over within ``seconds``.
+
+    A clip made for its segment can come out a frame short; only a clip that loops for
+    more than a moment needs the drift. A still, or a file of unknown length, does.
+    """
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             if stream.duration is not None and stream.time_base is not None:
-                return float(stream.duration * stream.time_base) < seconds
-            if container.duration is not None:
-                return container.duration / av.time_base < seconds
+                length = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                length = container.duration / av.time_base
+            else:
+                return True
+            return length + LOOP_SLACK_SECONDS < seconds
     except (av.FFmpegError, IndexError):
         pass  # the reader's own opening reports what is wrong with the file
     return True

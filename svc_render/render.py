@@ -19,7 +19,7 @@ from common.documents import CaptionGroup
 from common.messages import CaptionStyle
 from common.stage import ReportProgress
 from svc_render.background import BackgroundTrack, FootageSpan
-from svc_render.captions_overlay import CaptionTrack
+from svc_render.captions_track import CaptionTrack
 from svc_render.narration import Narration
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,9 @@ import pytest
 from common.documents import CaptionGroup, Word
 from common.errors import StageError
 from common.messages import CaptionStyle
-from svc_render.captions_overlay import CaptionOverlay, CaptionTrack, parse_hex_color, spoken_words
+from svc_render.captions_layout import parse_hex_color
+from svc_render.captions_overlay import CaptionOverlay
+from svc_render.captions_track import CaptionTrack, spoken_words
 from svc_render.frames import frame_from_rgb
 from tests.svc_render.media import solid, to_rgb
 

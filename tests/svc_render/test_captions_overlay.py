@@ -3,13 +3,9 @@ import numpy as np
 
 from common.documents import CaptionGroup, Word
 from common.messages import CaptionStyle
-from svc_render.captions_overlay import (
-    CaptionOverlay,
-    CaptionTrack,
-    CaptionVariants,
-    draw_caption,
-    lay_out_caption,
-)
+from svc_render.captions_layout import CaptionVariants, draw_caption, lay_out_caption
+from svc_render.captions_overlay import CaptionOverlay
+from svc_render.captions_track import CaptionTrack
 from svc_render.frames import frame_from_rgb, plane_views
 from tests.svc_render.media import solid, to_rgb
 
