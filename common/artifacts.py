@@ -23,6 +23,11 @@ class JobPaths:
         self.work_dir = data_dir / "work" / job_id
 
     @property
+    def cancel_marker(self) -> Path:
+        """Present once the job is cancelled: stages that see it skip their work."""
+        return self.work_dir / "cancelled"
+
+    @property
     def audio(self) -> Path:
         return self.work_dir / f"audio_{self.job_id}.wav"
 

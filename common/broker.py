@@ -42,7 +42,7 @@ class BrokerSession:
     """One connection and one confirming channel with the topology declared."""
 
     def __init__(self, settings: Settings) -> None:
-        self.topology = Topology(settings.amqp_prefix)
+        self.topology = Topology.of(settings)
         self._parameters = pika.URLParameters(settings.broker_url)
         self._parameters.connection_attempts = 1
         self._parameters.blocked_connection_timeout = 60

@@ -17,6 +17,10 @@ class StageError(T2VError):
     """
 
 
+class TransientError(T2VError):
+    """A failure that may well not happen again: worth retrying after a pause."""
+
+
 class MissingArtifact(StageError):
     """An artifact an earlier stage should have written is not on the shared volume."""
 

@@ -20,3 +20,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Seconds between broker reconnection attempts grow up to this cap.
     reconnect_max_delay: float = 30.0
+    # A stage that fails for a passing reason (an I/O error) tries again after these
+    # delays in turn (the last one repeating), up to max_attempts tries in all.
+    max_attempts: int = 3
+    retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0)

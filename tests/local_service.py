@@ -52,7 +52,7 @@ def local_service(settings: Settings, log_path: Path) -> Iterator[str]:
 def delete_topology(settings: Settings) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
     try:
-        Topology(settings.amqp_prefix).delete(connection.channel())
+        Topology.of(settings).delete(connection.channel())
     finally:
         connection.close()
 

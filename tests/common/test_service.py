@@ -1,5 +1,6 @@
 """A stage service against the real broker: artifacts, next message, progress, dead letters."""
 
+import errno
 import time
 
 from common.artifacts import JobPaths
@@ -134,3 +135,106 @@ def test_long_work_keeps_the_connection_alive(settings: Settings, broker: Broker
     assert parse_stage_message(forwarded).job_id == "svc4"
     assert stage.runs == 1
     assert drain_queue(broker, broker.topology.stage_queue("queries")) == []
+
+
+class _FlakyStage:
+    """Fails with the given error on its first ``failures`` runs, then works."""
+
+    name = "queries"
+
+    def __init__(self, error: Exception, failures: int) -> None:
+        self.error = error
+        self.failures = failures
+        self.runs = 0
+
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+        self.runs += 1
+        if self.runs <= self.failures:
+            raise self.error
+        return {}
+
+
+def _quick_retries(settings: Settings) -> Settings:
+    return settings.model_copy(update={"retry_delays": (0.2, 0.4), "max_attempts": 3})
+
+
+def test_a_passing_io_error_is_retried_after_a_delay(
+    settings: Settings, broker: BrokerSession
+) -> None:
+    # Given a stage whose first try hits an I/O error, with short retry delays
+    settings = _quick_retries(settings)
+    stage = _FlakyStage(OSError(errno.EIO, "Input/output error"), failures=1)
+    job = StageMessage(job_id="svc5", text="Flaky.")
+
+    with running(StageService(stage, settings)):
+        # When the job arrives
+        _publish_stage(broker, "queries", job.to_bytes())
+
+        # Then it comes back after the delay, succeeds, and moves on with attempts reset
+        forwarded = parse_stage_message(
+            get_message_from_queue(broker, broker.topology.stage_queue("footage"))
+        )
+    assert stage.runs == 2 and forwarded.attempt == 1
+    events = [parse_progress_event(b) for b in drain_queue(broker, broker.topology.progress_queue)]
+    assert any("retrying in 0.2 s" in event.message for event in events)
+    assert all(event.status == "processing" for event in events)
+    assert drain_queue(broker, broker.topology.dead_letter_queue) == []
+
+
+def test_retries_stop_after_the_last_attempt(settings: Settings, broker: BrokerSession) -> None:
+    # Given a stage that always hits an I/O error, allowed three attempts
+    settings = _quick_retries(settings)
+    stage = _FlakyStage(OSError(errno.EIO, "Input/output error"), failures=99)
+    job = StageMessage(job_id="svc6", text="Doomed.")
+
+    with running(StageService(stage, settings)):
+        # When the job arrives
+        _publish_stage(broker, "queries", job.to_bytes())
+
+        # Then after three tries it is dead-lettered, not requeued again
+        dead = parse_stage_message(
+            get_message_from_queue(broker, broker.topology.dead_letter_queue)
+        )
+    assert (stage.runs, dead.attempt) == (3, 3)
+    events = [parse_progress_event(b) for b in drain_queue(broker, broker.topology.progress_queue)]
+    assert events[-1].status == "failed"
+    assert events[-1].message == "Failed at queries: I/O error: Input/output error"
+
+
+def test_a_full_disk_fails_at_once_with_a_clear_reason(
+    settings: Settings, broker: BrokerSession
+) -> None:
+    # Given a stage that finds the data directory full
+    stage = _FlakyStage(OSError(errno.ENOSPC, "No space left on device"), failures=99)
+
+    with running(StageService(stage, _quick_retries(settings))):
+        # When a job arrives
+        _publish_stage(broker, "queries", StageMessage(job_id="svc7", text="Full.").to_bytes())
+        get_message_from_queue(broker, broker.topology.dead_letter_queue)
+
+    # Then it fails on the first try, saying so, rather than retrying in a loop
+    assert stage.runs == 1
+    events = [parse_progress_event(b) for b in drain_queue(broker, broker.topology.progress_queue)]
+    assert events[-1].message == (
+        "Failed at queries: the data directory is full (No space left on device)"
+    )
+
+
+def test_a_cancelled_job_is_skipped(settings: Settings, broker: BrokerSession) -> None:
+    # Given a job the user cancelled before it reached this stage
+    job = StageMessage(job_id="svc8", text="Never mind.")
+    marker = JobPaths(settings.data_dir, job.job_id).cancel_marker
+    marker.parent.mkdir(parents=True)
+    marker.touch()
+    stage = _FlakyStage(OSError(errno.EIO, "unused"), failures=0)
+
+    with running(StageService(stage, settings)):
+        # When its message arrives
+        _publish_stage(broker, "queries", job.to_bytes())
+        time.sleep(1.0)
+
+    # Then the stage does no work, forwards nothing, and the message is gone
+    assert stage.runs == 0
+    assert drain_queue(broker, broker.topology.stage_queue("footage")) == []
+    assert drain_queue(broker, broker.topology.stage_queue("queries")) == []
+    assert drain_queue(broker, broker.topology.progress_queue) == []
