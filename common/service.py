@@ -58,7 +58,7 @@ class StageService:
         self._workers.submit(self._work, self._session, job, delivery_tag)
 
     def _work(self, session: BrokerSession, job: StageMessage, delivery_tag: int) -> None:
-        with job_context(job.job_id):
+        with job_context(job.job_id, self.stage.name):
             try:
                 self._process(session, job, delivery_tag)
             except BrokerUnavailable as exc:
