@@ -6,6 +6,7 @@ renamed into place, so an artifact that exists is complete.
 """
 
 import contextlib
+import glob
 import json
 import os
 import uuid
@@ -67,9 +68,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success make it ``target`` durably.
 
     The temporary name keeps the suffix so writers that pick a format from it still work.
-    On an exception the partial file is removed and ``target`` is left untouched.
+    On an exception the partial file is removed and ``target`` is left untouched; a
+    partial file left by a process killed mid-write is removed by the next attempt.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{glob.escape(target.stem)}.*.tmp{target.suffix}"):
+        leftover.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp{target.suffix}")
     try:
         yield temporary

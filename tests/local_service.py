@@ -75,3 +75,65 @@ def _wait_until_healthy(base: str, process: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.3)
     raise RuntimeError("the gateway did not connect to the broker in time")
+
+
+STAGE_SERVICES = ("svc_tts", "svc_captions", "svc_queries", "svc_footage", "svc_render")
+
+
+class Stack:
+    """The gateway and the five stage services as separate processes, each one killable.
+
+    Unlike `t2v up`, which stops everything when one child dies, this lets a test kill a
+    single service and start it again, as an operator or an orchestrator would.
+    """
+
+    def __init__(self, settings: Settings, log_dir: Path) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/api/v1"
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.environment = {
+            **os.environ,
+            "T2V_AMQP_PREFIX": settings.amqp_prefix,
+            "T2V_BROKER_URL": settings.broker_url,
+            "T2V_DATA_DIR": str(settings.data_dir.resolve()),
+            "T2V_PORT": str(self.port),
+            "T2V_RETRY_DELAYS": "[1]",
+            "T2V_RECONNECT_MAX_DELAY": "2",
+        }
+        log_dir.mkdir(parents=True, exist_ok=True)
+
+    def start_all(self) -> None:
+        for name in ("gateway", *STAGE_SERVICES):
+            self.start(name)
+        self.wait_until_healthy()
+
+    def start(self, name: str) -> None:
+        with (self.log_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", name],
+                cwd=REPO, env=self.environment, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no clean-up, no goodbye to the broker, as when a machine dies."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait(timeout=10)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    def wait_until_healthy(self) -> None:
+        _wait_until_healthy(self.base_url, self.processes["gateway"])
