@@ -1,5 +1,6 @@
 """`t2v up` as a child process, for the end-to-end tests and the benchmarks."""
 
+import json
 import os
 import signal
 import socket
@@ -99,8 +100,8 @@ class Stack:
             "T2V_BROKER_URL": settings.broker_url,
             "T2V_DATA_DIR": str(settings.data_dir.resolve()),
             "T2V_PORT": str(self.port),
-            "T2V_RETRY_DELAYS": "[1]",
-            "T2V_RECONNECT_MAX_DELAY": "2",
+            "T2V_RETRY_DELAYS": json.dumps(list(settings.retry_delays)),
+            "T2V_RECONNECT_MAX_DELAY": str(settings.reconnect_max_delay),
         }
         log_dir.mkdir(parents=True, exist_ok=True)
 
