@@ -20,7 +20,11 @@ from tests.local_service import delete_topology
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for one test: its own data directory and its own broker names."""
-    return Settings(data_dir=tmp_path / "data", amqp_prefix=f"t2vtest-{uuid.uuid4().hex[:10]}")
+    return Settings(
+        data_dir=tmp_path / "data",
+        amqp_prefix=f"t2vtest-{uuid.uuid4().hex[:10]}",
+        retry_delays=(0.2, 0.4),  # retries within a test's patience
+    )
 
 
 @pytest.fixture

@@ -154,15 +154,10 @@ class _FlakyStage:
         return {}
 
 
-def _quick_retries(settings: Settings) -> Settings:
-    return settings.model_copy(update={"retry_delays": (0.2, 0.4), "max_attempts": 3})
-
-
 def test_a_passing_io_error_is_retried_after_a_delay(
     settings: Settings, broker: BrokerSession
 ) -> None:
     # Given a stage whose first try hits an I/O error, with short retry delays
-    settings = _quick_retries(settings)
     stage = _FlakyStage(OSError(errno.EIO, "Input/output error"), failures=1)
     job = StageMessage(job_id="svc5", text="Flaky.")
 
@@ -183,7 +178,6 @@ def test_a_passing_io_error_is_retried_after_a_delay(
 
 def test_retries_stop_after_the_last_attempt(settings: Settings, broker: BrokerSession) -> None:
     # Given a stage that always hits an I/O error, allowed three attempts
-    settings = _quick_retries(settings)
     stage = _FlakyStage(OSError(errno.EIO, "Input/output error"), failures=99)
     job = StageMessage(job_id="svc6", text="Doomed.")
 
@@ -207,7 +201,7 @@ def test_a_full_disk_fails_at_once_with_a_clear_reason(
     # Given a stage that finds the data directory full
     stage = _FlakyStage(OSError(errno.ENOSPC, "No space left on device"), failures=99)
 
-    with running(StageService(stage, _quick_retries(settings))):
+    with running(StageService(stage, settings)):
         # When a job arrives
         _publish_stage(broker, "queries", StageMessage(job_id="svc7", text="Full.").to_bytes())
         get_message_from_queue(broker, broker.topology.dead_letter_queue)
