@@ -6,11 +6,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from gateway.access import ApiKeys
 from gateway.broker import BrokerLink
 from gateway.errors import install_error_handlers
-from gateway.routes import api_router
+from gateway.openapi import install_openapi
+from gateway.rate_limit import RateLimiter
+from gateway.retention import RetentionSweeper
+from gateway.routes import api_router, probe_router
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
+from gateway.timeouts import RequestTimeoutMiddleware
 
 # Long enough for a healthy local broker to accept the connection, short enough that a
 # gateway started before its broker still comes up promptly and answers 503 meanwhile.
@@ -24,17 +29,27 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = JobStore(app_settings.jobs_db_path, app_settings.data_dir)
         broker = BrokerLink(app_settings, store)
+        sweeper = RetentionSweeper(app_settings, store)
         app.state.store = store
         app.state.broker = broker
         await asyncio.to_thread(broker.start, _FIRST_CONNECTION_WAIT)
+        sweeper.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(sweeper.stop)
             await asyncio.to_thread(broker.stop)
             store.close()
 
     app = FastAPI(title="Text to video", version="1", lifespan=lifespan)
     app.state.settings = app_settings
+    app.state.api_keys = ApiKeys(key.get_secret_value() for key in app_settings.api_keys)
+    app.state.rate_limiter = RateLimiter(app_settings.rate_limit_per_minute)
     app.include_router(api_router)
+    app.include_router(probe_router)
+    app.add_middleware(
+        RequestTimeoutMiddleware, timeout_seconds=app_settings.request_timeout_seconds
+    )
     install_error_handlers(app)
+    install_openapi(app, app_settings.max_text_chars)
     return app

@@ -1,10 +1,11 @@
-"""What route handlers get injected: settings, the job store, the broker link, a job."""
+"""What route handlers get injected: settings, the store, the broker link, retention, a job."""
 
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from gateway.broker import BrokerLink
+from gateway.retention import Retention
 from gateway.settings import GatewaySettings
 from gateway.store import Job, JobStore
 
@@ -21,9 +22,14 @@ def _broker(request: Request) -> BrokerLink:
     return request.app.state.broker
 
 
+def _retention(request: Request) -> Retention:
+    return Retention.of(request.app.state.settings)
+
+
 SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 StoreDep = Annotated[JobStore, Depends(_store)]
 BrokerDep = Annotated[BrokerLink, Depends(_broker)]
+RetentionDep = Annotated[Retention, Depends(_retention)]
 
 
 def _existing_job(job_id: str, store: StoreDep) -> Job:

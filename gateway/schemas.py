@@ -2,15 +2,19 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from common.messages import JobOptions, JobStatus
+from gateway.store import CANCELLED_MESSAGE
 
 ACCEPTED_MESSAGE = "Video generation started"
 
 
 class GenerateRequest(BaseModel):
-    text: str = Field(description="The story to narrate")
+    """Other top-level fields are ignored, so clients may send their own metadata along."""
+
+    # At least one character that is not whitespace; the longest is a setting.
+    text: str = Field(min_length=1, pattern=r"\S", description="The story to narrate")
     options: JobOptions = Field(default_factory=JobOptions)
 
 
@@ -18,6 +22,12 @@ class GenerateAccepted(BaseModel):
     job_id: str
     status: Literal["queued"] = "queued"
     message: str = ACCEPTED_MESSAGE
+
+
+class JobCancelled(BaseModel):
+    job_id: str
+    status: Literal["failed"] = "failed"
+    message: str = CANCELLED_MESSAGE
 
 
 class JobStatusView(BaseModel):
@@ -42,5 +52,17 @@ class Health(BaseModel):
     broker: bool
 
 
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = "ready"
+    broker: Literal[True] = True
+    store: Literal[True] = True
+
+
 class ErrorBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     error: str

@@ -1,6 +1,10 @@
-"""The gateway's settings: the shared ones plus where and how it serves HTTP."""
+"""The gateway's settings: the shared ones plus how it serves, guards and tidies HTTP."""
 
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from common.settings import Settings
 
@@ -11,6 +15,28 @@ class GatewaySettings(Settings):
     # Longer stories make videos nobody waits for; the limit keeps one request from
     # occupying the pipeline for hours.
     max_text_chars: int = 20000
+
+    # T2V_API_KEYS="key-one,key-two"; none means the API is open. Secret so that a logged
+    # or printed settings object never shows them.
+    api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    # New jobs per minute per API key (per client address while keys are off); 0 is no limit.
+    rate_limit_per_minute: int = Field(default=120, ge=0)
+    # A handler slower than this is answered 503 so clients and proxies are not left hanging;
+    # the body of a download streams on without a deadline.
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    cleanup_interval_seconds: float = Field(default=600.0, gt=0)
+    # Intermediate files of finished jobs (audio, captions, footage) are only for debugging.
+    work_retention_hours: float = Field(default=24.0, ge=0)
+    # Completed videos stay downloadable this long.
+    output_retention_hours: float = Field(default=168.0, ge=0)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_comma_separated_keys(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(key.strip() for key in value.split(",") if key.strip())
+        return value
 
     @property
     def jobs_db_path(self) -> Path:

@@ -12,11 +12,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from common.artifacts import JobPaths, output_video_path
+from common.artifacts import JobPaths
 from common.messages import JobOptions, JobStatus, ProgressEvent
 from common.stages import QUEUED_MESSAGE
 
 TERMINAL_STATUSES: tuple[JobStatus, ...] = ("completed", "failed")
+CANCELLED_MESSAGE = "Cancelled"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -51,6 +52,14 @@ WHERE job_id = :job_id
 """
 
 
+# A cancelled job fails like any other, so the rule above keeps late events from reviving it.
+_CANCEL = """
+UPDATE jobs
+SET status = 'failed', message = :message, updated_at = :at
+WHERE job_id = :job_id AND status NOT IN ('completed', 'failed')
+"""
+
+
 @dataclass(frozen=True)
 class Job:
     job_id: str
@@ -63,6 +72,13 @@ class Job:
     error_stage: str | None
     text: str
     options: JobOptions
+
+
+@dataclass(frozen=True)
+class FinishedJob:
+    job_id: str
+    status: JobStatus
+    finished_at: float  # Unix seconds
 
 
 class JobStore:
@@ -131,6 +147,28 @@ class JobStore:
         }
         return self._execute(_APPLY_EVENT, parameters) == 1
 
+    def mark_cancelled(self, job_id: str) -> bool:
+        """Fail an unfinished job as cancelled; return False if it had already finished."""
+        parameters = {"job_id": job_id, "message": CANCELLED_MESSAGE, "at": time.time()}
+        return self._execute(_CANCEL, parameters) == 1
+
+    def finished_before(self, cutoff: float) -> list[FinishedJob]:
+        """Jobs that completed or failed before ``cutoff`` (Unix seconds)."""
+        rows = self._query(
+            "SELECT job_id, status, updated_at FROM jobs"
+            " WHERE status IN ('completed', 'failed') AND updated_at < ? ORDER BY updated_at",
+            (cutoff,),
+        )
+        return [FinishedJob(row["job_id"], row["status"], row["updated_at"]) for row in rows]
+
+    def answers(self) -> bool:
+        """Whether the store can run a query right now."""
+        try:
+            self._query("SELECT 1", ())
+        except sqlite3.Error:
+            return False
+        return True
+
     def _execute(self, statement: str, parameters: Any) -> int:
         with self._lock:
             return self._connection.execute(statement, parameters).rowcount
@@ -144,9 +182,3 @@ def _job_from_row(row: sqlite3.Row) -> Job:
     fields = dict(row)
     fields["options"] = JobOptions.model_validate_json(fields["options"])
     return Job(**fields)
-
-
-def finished_video(job: Job, data_dir: Path) -> Path | None:
-    """The job's video if the job completed and the file is on the shared volume."""
-    video = output_video_path(data_dir, job.job_id)
-    return video if job.status == "completed" and video.is_file() else None

@@ -1,10 +1,28 @@
-"""The API's routes, one module per resource, all under ``/api/v1``."""
+"""The API's routes, one module per resource: the API under ``/api/v1``, probes at the root.
 
-from fastapi import APIRouter
+The probes and ``/api/v1/health`` answer without an API key, so orchestrators and load
+balancers need none; everything else under ``/api/v1`` needs one when keys are set.
+"""
 
-from gateway.routes import health, jobs, videos
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from gateway.access import identify_client
+from gateway.routes import health, jobs, probes, videos
+from gateway.schemas import ErrorBody
+
+_KEY_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or invalid API key"}
+}
 
 api_router = APIRouter(prefix="/api/v1")
-api_router.include_router(jobs.router)
-api_router.include_router(videos.router)
+api_router.include_router(
+    jobs.router, dependencies=[Depends(identify_client)], responses=_KEY_REFUSED
+)
+api_router.include_router(
+    videos.router, dependencies=[Depends(identify_client)], responses=_KEY_REFUSED
+)
 api_router.include_router(health.router)
+
+probe_router = probes.router

@@ -8,6 +8,6 @@ from gateway.schemas import Health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", operation_id="health")
 def health(broker: BrokerDep) -> Health:
     return Health(broker=broker.is_connected)

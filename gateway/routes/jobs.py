@@ -1,100 +1,56 @@
-"""Jobs: queue one, follow one, list them all."""
+"""Jobs: queue one, follow one, list them all, cancel one."""
 
-import json
 import logging
+import time
 import uuid
-from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, HTTPException
 
+from common.artifacts import JobPaths, write_bytes_atomic
 from common.errors import BrokerUnavailable
 from common.logs import job_context
-from common.messages import JobOptions
-from gateway.deps import BrokerDep, JobDep, SettingsDep, StoreDep
+from gateway.access import limit_rate
+from gateway.deps import BrokerDep, JobDep, RetentionDep, SettingsDep, StoreDep
+from gateway.generate_request import GenerateRequestDep
+from gateway.retention import available_video
 from gateway.schemas import (
     ErrorBody,
     GenerateAccepted,
-    GenerateRequest,
+    JobCancelled,
     JobList,
     JobStatusView,
     JobSummary,
 )
-from gateway.store import Job, finished_video
+from gateway.store import TERMINAL_STATUSES
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["jobs"])
 
-NO_TEXT_MESSAGE = "No text provided in request body"
-# A character may arrive as a 12-byte JSON escape (a surrogate pair); the rest is room
-# for the options and the JSON around them.
-_BYTES_PER_CHAR = 12
-_BODY_OVERHEAD_BYTES = 64 * 1024
-
-
-async def read_generate_request(request: Request, settings: SettingsDep) -> GenerateRequest:
-    """The body of POST /generate, with the contract's errors for every way it can be wrong.
-
-    The body is parsed by hand because the contract answers 400 with one fixed message
-    for any body without usable text, where the framework would answer 422. Any content
-    type is accepted: existing curl scripts post JSON without declaring it.
-    """
-    limit = settings.max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD_BYTES
-    body = await _read_body(request, limit)
-    try:
-        document = json.loads(body)
-    except ValueError:  # invalid JSON or invalid UTF-8
-        raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE) from None
-    text = document.get("text") if isinstance(document, dict) else None
-    if not isinstance(text, str) or not text.strip():
-        raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE)
-    if len(text) > settings.max_text_chars:
-        raise HTTPException(
-            status_code=413,
-            detail=f"Text is too long: {len(text)} characters, "
-            f"the limit is {settings.max_text_chars}",
-        )
-    return GenerateRequest(text=text, options=_parse_options(document.get("options")))
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    # Counting while reading keeps an endless upload from filling memory.
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise HTTPException(
-                status_code=413, detail=f"Request body is too large: the limit is {limit} bytes"
-            )
-    return bytes(body)
-
-
-def _parse_options(options: Any) -> JobOptions:
-    if options is None:
-        return JobOptions()
-    try:
-        return JobOptions.model_validate(options)
-    except ValidationError as exc:
-        problems = [
-            ": ".join([*(str(part) for part in error["loc"]), error["msg"]])
-            for error in exc.errors()
-        ]
-        raise HTTPException(
-            status_code=400, detail=f"Invalid options: {'; '.join(problems)}"
-        ) from None
-
-
-GenerateRequestDep = Annotated[GenerateRequest, Depends(read_generate_request)]
+ALREADY_FINISHED_MESSAGE = "Job already finished"
+# OpenAPI links: where a new job's id leads, for clients and fuzzers that follow them.
+_NEW_JOB_LINKS = {
+    name: {"operationId": operation, "parameters": {"job_id": "$response.body#/job_id"}}
+    for name, operation in (
+        ("JobStatus", "job_status"),
+        ("DownloadVideo", "download_video"),
+        ("CancelJob", "cancel_job"),
+    )
+}
 
 
 @router.post(
     "/generate",
+    operation_id="generate",
     status_code=202,
+    # After the key check, before the body is read: a flood costs no parsing.
+    dependencies=[Depends(limit_rate)],
     responses={
+        202: {"links": _NEW_JOB_LINKS},
         400: {"model": ErrorBody},
         413: {"model": ErrorBody},
+        415: {"model": ErrorBody},
+        429: {"model": ErrorBody},
         500: {"model": ErrorBody},
         503: {"model": ErrorBody},
     },
@@ -116,24 +72,49 @@ def generate(
     return GenerateAccepted(job_id=job.job_id)
 
 
-@router.get("/status/{job_id:path}", responses={404: {"model": ErrorBody}})
+@router.get(
+    "/status/{job_id:path}", operation_id="job_status", responses={404: {"model": ErrorBody}}
+)
 def job_status(job: JobDep) -> JobStatusView:
     return JobStatusView(
         status=job.status, progress=job.progress, message=job.message, created_at=job.created_at
     )
 
 
-@router.get("/jobs", response_model_exclude_none=True)
-def list_jobs(store: StoreDep, settings: SettingsDep) -> JobList:
-    return JobList(jobs={job.job_id: _summary(job, settings.data_dir) for job in store.list_all()})
+@router.get("/jobs", operation_id="list_jobs", response_model_exclude_none=True)
+def list_jobs(store: StoreDep, settings: SettingsDep, retention: RetentionDep) -> JobList:
+    now = time.time()
+    summaries = {}
+    for job in store.list_all():
+        has_video = available_video(job, settings.data_dir, retention, now) is not None
+        summaries[job.job_id] = JobSummary(
+            status=job.status,
+            progress=job.progress,
+            message=job.message,
+            created_at=job.created_at,
+            output_file=job.output_file if has_video else None,
+        )
+    return JobList(jobs=summaries)
 
 
-def _summary(job: Job, data_dir: Path) -> JobSummary:
-    has_video = finished_video(job, data_dir) is not None
-    return JobSummary(
-        status=job.status,
-        progress=job.progress,
-        message=job.message,
-        created_at=job.created_at,
-        output_file=job.output_file if has_video else None,
-    )
+@router.delete(
+    "/jobs/{job_id:path}",
+    operation_id="cancel_job",
+    status_code=202,
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody}},
+)
+def cancel_job(job: JobDep, store: StoreDep, settings: SettingsDep) -> JobCancelled:
+    """Stop a queued or running job at its next stage boundary; it then reads as failed."""
+    if job.status in TERMINAL_STATUSES:
+        raise HTTPException(status_code=409, detail=ALREADY_FINISHED_MESSAGE)
+    marker = JobPaths(settings.data_dir, job.job_id).cancel_marker
+    with job_context(job.job_id):
+        # The marker comes first: if writing it fails, the job is untouched and the client
+        # can try again, rather than a job that reads as cancelled running on.
+        write_bytes_atomic(marker, b"")
+        if not store.mark_cancelled(job.job_id):
+            # It finished in the meantime; the marker would only mislead whoever reads the folder.
+            marker.unlink(missing_ok=True)
+            raise HTTPException(status_code=409, detail=ALREADY_FINISHED_MESSAGE)
+        logger.info("job cancelled at %d%%", job.progress)
+    return JobCancelled(job_id=job.job_id)

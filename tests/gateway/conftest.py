@@ -1,6 +1,8 @@
-"""Gateway fixtures: the test's settings as the gateway reads them, and a running app."""
+"""Gateway fixtures: the test's settings as the gateway reads them, and running apps."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,6 +11,7 @@ from common.broker import BrokerSession
 from common.settings import Settings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from tests.gateway.helpers import GatewayStarter, serve
 
 # Nothing listens on port 1, so connecting fails at once: the broker is "down".
 UNREACHABLE_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
@@ -32,6 +35,13 @@ def client(gateway_settings: GatewaySettings, broker: BrokerSession) -> Iterator
 
 
 @pytest.fixture
+def served_gateway(gateway_settings: GatewaySettings, broker: BrokerSession) -> Iterator[str]:
+    """The app behind a real uvicorn server on a free port: its base URL."""
+    with serve(create_app(gateway_settings)) as base_url:
+        yield base_url
+
+
+@pytest.fixture
 def offline_settings(gateway_settings: GatewaySettings) -> GatewaySettings:
     return gateway_settings.model_copy(update={"broker_url": UNREACHABLE_BROKER_URL})
 
@@ -41,3 +51,19 @@ def offline_client(offline_settings: GatewaySettings) -> Iterator[TestClient]:
     """The app with its broker unreachable."""
     with TestClient(create_app(offline_settings), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def gateway_with(gateway_settings: GatewaySettings, broker: BrokerSession) -> GatewayStarter:
+    """Start the app with some settings changed: ``with gateway_with(api_keys="k") as client``.
+
+    Overrides are validated as the environment's values would be.
+    """
+
+    @contextmanager
+    def start(**overrides: Any) -> Iterator[TestClient]:
+        changed = GatewaySettings(**{**gateway_settings.model_dump(), **overrides})
+        with TestClient(create_app(changed)) as test_client:
+            yield test_client
+
+    return start

@@ -2,8 +2,6 @@
 
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,43 +9,22 @@ from fastapi.testclient import TestClient
 from common.artifacts import output_video_path
 from common.broker import BrokerSession
 from common.errors import StageError
-from common.messages import JobOptions, ProgressEvent, parse_stage_message
+from common.messages import JobOptions, parse_stage_message
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import QUEUED_MESSAGE
 from gateway.app import create_app
 from gateway.errors import BROKER_UNAVAILABLE_MESSAGE
 from gateway.settings import GatewaySettings
 from tests.broker_helpers import drain_queue, get_message_from_queue
-
-API = "/api/v1"
-NO_TEXT = {"error": "No text provided in request body"}
-NOT_FOUND = {"error": "Job not found"}
-NOT_READY = {"error": "Video not ready for download"}
-
-
-def submit(client: TestClient, text: str = "Once upon a time, in a faraway land...") -> str:
-    response = client.post(f"{API}/generate", json={"text": text})
-    assert response.status_code == 202, response.text
-    return str(response.json()["job_id"])
-
-
-def publish_progress(broker: BrokerSession, event: ProgressEvent) -> None:
-    topology = broker.topology
-    broker.publish(
-        topology.progress_exchange, topology.progress_routing_key(event.stage), event.to_bytes()
-    )
-
-
-def wait_for_status(
-    client: TestClient, job_id: str, done: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any]:
-    deadline = time.monotonic() + 5.0
-    while True:
-        status: dict[str, Any] = client.get(f"{API}/status/{job_id}").json()
-        if done(status) or time.monotonic() > deadline:
-            return status
-        time.sleep(0.02)
-
+from tests.gateway.helpers import (
+    API,
+    NO_TEXT,
+    NOT_FOUND,
+    NOT_READY,
+    publish_progress,
+    submit,
+    wait_for_status,
+)
 
 # Queuing a job
 
@@ -286,25 +263,6 @@ def test_a_failed_job_reports_why(client: TestClient, broker: BrokerSession) -> 
     assert status["status"] == "failed"
     assert status["message"] == "Failed at captions: audio is silent"
     assert client.get(f"{API}/download/{job_id}").json() == NOT_READY
-
-
-@pytest.mark.parametrize(
-    "job_id",
-    [
-        "3f1c3a5e-0000-4000-8000-000000000000",
-        "not-a-uuid",
-        "..%2F..%2Fetc%2Fpasswd",
-        "..%2Fjobs.sqlite3",
-        "%2e%2e%2Fjobs.sqlite3",
-        "output%2Fvideo_x.mp4",
-    ],
-)
-@pytest.mark.parametrize("route", ["status", "download"])
-def test_an_unknown_job_is_not_found(client: TestClient, route: str, job_id: str) -> None:
-    response = client.get(f"{API}/{route}/{job_id}")
-
-    assert response.status_code == 404
-    assert response.json() == NOT_FOUND
 
 
 def test_a_video_on_disk_is_not_served_for_a_job_the_store_does_not_know(

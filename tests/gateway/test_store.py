@@ -9,7 +9,7 @@ from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import COMPLETED_MESSAGE, QUEUED_MESSAGE
-from gateway.store import Job, JobStore
+from gateway.store import FinishedJob, Job, JobStore
 
 
 @pytest.fixture
@@ -187,3 +187,53 @@ def test_jobs_survive_reopening_the_file(data_dir: Path) -> None:
     assert current(reopened, "job-1") == before
     assert not reopened.apply(stage_event("job-1", "tts"))
     reopened.close()
+
+
+def test_a_cancelled_job_is_failed_for_good(store: JobStore) -> None:
+    # Given a job at the captions stage
+    store.create("job-1", "text", JobOptions())
+    store.apply(stage_event("job-1", "captions"))
+
+    # When it is cancelled, and the stages running it report on
+    cancelled = store.mark_cancelled("job-1")
+    later = [
+        store.apply(stage_event("job-1", "queries")),
+        store.apply(completed_event("job-1", "render")),
+    ]
+
+    # Then it failed as cancelled where it was, and nothing later changes it
+    assert cancelled and later == [False, False]
+    job = current(store, "job-1")
+    assert (job.status, job.progress, job.message) == ("failed", 40, "Cancelled")
+
+
+def test_a_finished_job_cannot_be_cancelled(store: JobStore) -> None:
+    store.create("job-1", "text", JobOptions())
+    store.apply(completed_event("job-1", "render"))
+
+    assert not store.mark_cancelled("job-1")
+    assert not store.mark_cancelled("stranger")
+    assert current(store, "job-1").status == "completed"
+
+
+def test_finished_jobs_are_found_by_when_they_finished(store: JobStore) -> None:
+    # Given a job completed at 1000, one failed at 2000, and one still running since 0
+    for job_id in ("completed", "failed", "running"):
+        store.create(job_id, "text", JobOptions())
+    store.apply(at(completed_event("completed", "render"), 1000.0))
+    store.apply(at(failed_event("failed", "tts", StageError("no voice")), 2000.0))
+    store.apply(at(stage_event("running", "render"), 0.0))
+
+    # Then each cutoff finds the jobs that had finished before it, and never the running one
+    assert store.finished_before(1000.0) == []
+    assert store.finished_before(1500.0) == [FinishedJob("completed", "completed", 1000.0)]
+    assert [job.job_id for job in store.finished_before(9999.0)] == ["completed", "failed"]
+
+
+def test_an_open_store_answers_and_a_closed_one_does_not(data_dir: Path) -> None:
+    store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+    assert store.answers()
+
+    store.close()
+
+    assert not store.answers()

@@ -1,0 +1,100 @@
+"""The body of POST /generate, read by hand so every way it can be wrong gets the contract's answer.
+
+The framework would answer 422 for a body without usable text; the contract answers 400 with
+one fixed message. Any content type that can carry JSON is accepted, because existing curl
+scripts post JSON with ``-d`` and no ``Content-Type`` of their own; a form upload cannot, and
+is told so.
+"""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from pydantic import ValidationError
+
+from common.messages import JobOptions
+from gateway.deps import SettingsDep
+from gateway.schemas import GenerateRequest
+
+NO_TEXT_MESSAGE = "No text provided in request body"
+FORM_UPLOAD_MESSAGE = (
+    "Unsupported content type multipart/form-data: "
+    'send JSON such as {"text": "..."} with Content-Type: application/json'
+)
+# A character may arrive as a 12-byte JSON escape (a surrogate pair); the rest is room
+# for the options and the JSON around them.
+_BYTES_PER_CHAR = 12
+_BODY_OVERHEAD_BYTES = 64 * 1024
+
+
+def body_limit(max_text_chars: int) -> int:
+    return max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD_BYTES
+
+
+async def read_generate_request(request: Request, settings: SettingsDep) -> GenerateRequest:
+    if request.headers.get("content-type", "").lower().startswith("multipart/"):
+        raise HTTPException(status_code=415, detail=FORM_UPLOAD_MESSAGE)
+    body = await _read_body(request, body_limit(settings.max_text_chars))
+    try:
+        document = json.loads(body)
+    # ValueError: invalid JSON or UTF-8; RecursionError: arrays nested thousands deep.
+    except (ValueError, RecursionError):
+        raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE) from None
+    text = document.get("text") if isinstance(document, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE)
+    if len(text) > settings.max_text_chars:
+        raise HTTPException(
+            status_code=413,
+            detail=f"Text is too long: {len(text)} characters, "
+            f"the limit is {settings.max_text_chars}",
+        )
+    if not _is_valid_unicode(text):
+        raise HTTPException(
+            status_code=400, detail="Text is not valid Unicode: it has an unpaired surrogate"
+        )
+    return GenerateRequest(text=text, options=_parse_options(document.get("options")))
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    too_large = HTTPException(
+        status_code=413, detail=f"Request body is too large: the limit is {limit} bytes"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    # Counting while reading keeps an endless upload from filling memory.
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def _is_valid_unicode(text: str) -> bool:
+    # JSON may escape half a surrogate pair ("\ud800"); such a string cannot be stored,
+    # spoken or sent on as UTF-8.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _parse_options(options: Any) -> JobOptions:
+    if options is None:
+        return JobOptions()
+    try:
+        return JobOptions.model_validate(options)
+    except ValidationError as exc:
+        problems = [
+            ": ".join([*(str(part) for part in error["loc"]), error["msg"]])
+            for error in exc.errors()
+        ]
+        raise HTTPException(
+            status_code=400, detail=f"Invalid options: {'; '.join(problems)}"
+        ) from None
+
+
+GenerateRequestDep = Annotated[GenerateRequest, Depends(read_generate_request)]
