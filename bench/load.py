@@ -13,6 +13,7 @@ JSON. They need a running RabbitMQ (T2V_BROKER_URL).
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -38,6 +39,7 @@ async def burst(stack: Stack, jobs: int) -> dict[str, object]:
             *(client.post("/generate", json=TINY_JOB) for _ in range(jobs))
         )
         accepted = [r.json()["job_id"] for r in responses if r.status_code == 202]
+        refused = sorted({r.status_code for r in responses if r.status_code != 202})
         ended: dict[str, str] = {}
         deadline = time.monotonic() + 60 + 5 * jobs
         while len(ended) < len(accepted) and time.monotonic() < deadline:
@@ -52,6 +54,7 @@ async def burst(stack: Stack, jobs: int) -> dict[str, object]:
     return {
         "posted": jobs,
         "accepted": len(accepted),
+        "refused_with": refused,
         "completed": completed,
         "failed": sum(status == "failed" for status in ended.values()),
         "lost": len(accepted) - len(ended),
@@ -106,6 +109,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
+    # The load is the point here: a per-client rate limit would refuse most of it.
+    os.environ["T2V_RATE_LIMIT_PER_MINUTE"] = "0"
     with tempfile.TemporaryDirectory(prefix="t2v-load-") as scratch:
         settings = Settings(
             data_dir=Path(scratch) / "data", amqp_prefix=f"t2vload-{uuid.uuid4().hex[:8]}"
