@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from common.broker import BrokerSession
 from common.settings import Settings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.store import JobStore
 from tests.gateway.helpers import GatewayStarter, serve
 
 # Nothing listens on port 1, so connecting fails at once: the broker is "down".
@@ -67,3 +69,15 @@ def gateway_with(gateway_settings: GatewaySettings, broker: BrokerSession) -> Ga
             yield test_client
 
     return start
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[JobStore]:
+    job_store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+    yield job_store
+    job_store.close()

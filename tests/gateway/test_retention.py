@@ -1,10 +1,8 @@
 """Finished jobs' files expire: work folders after a day, videos after a week, by default."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from common.artifacts import JobPaths
@@ -20,18 +18,6 @@ from tests.gateway.helpers import API, GatewayStarter, publish_progress, submit,
 HOUR = 3600.0
 DAY = 24 * HOUR
 DEFAULT_RETENTION = Retention(work_seconds=DAY, output_seconds=7 * DAY)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[JobStore]:
-    job_store = JobStore(data_dir / "jobs.sqlite3", data_dir)
-    yield job_store
-    job_store.close()
 
 
 def job_with_files(store: JobStore, data_dir: Path, last_event: ProgressEvent) -> JobPaths:

@@ -1,27 +1,12 @@
 """The job store: forward-only progress, sticky endings, and a file that outlives the process."""
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import COMPLETED_MESSAGE, QUEUED_MESSAGE
 from gateway.store import FinishedJob, Job, JobStore
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[JobStore]:
-    job_store = JobStore(data_dir / "jobs.sqlite3", data_dir)
-    yield job_store
-    job_store.close()
 
 
 def at(event: ProgressEvent, when: float) -> ProgressEvent:
