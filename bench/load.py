@@ -1,25 +1,29 @@
 """Load on the whole service and on the API alone.
 
     python bench/load.py burst [--jobs 200]        # every job of a burst must complete
-    python bench/load.py api [--clients 50 --seconds 10]
+    python bench/load.py api [--clients 50 --seconds 10 --workers 2]
 
 `burst` starts the gateway and all stage services (own broker names and data directory),
 posts tiny jobs at a small frame size all at once, and waits for each to end. `api`
 starts the gateway alone, so the first stage queue just fills, and measures requests per
-second and latency of POST /generate and GET /status with concurrent clients. Both print
-JSON. They need a running RabbitMQ (T2V_BROKER_URL).
+second and latency of POST /generate and GET /status (over the jobs it created) with
+`wrk` (`apt install wrk`): a Python client could not load the server without itself
+taking the CPU it measures. Both print JSON. They need a running RabbitMQ (T2V_BROKER_URL).
 """
 
 import argparse
 import asyncio
 import json
 import os
-import statistics
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -63,43 +67,55 @@ async def burst(stack: Stack, jobs: int) -> dict[str, object]:
     }
 
 
-async def hammer(
-    base_url: str, clients: int, seconds: float, request: str, job_ids: list[str]
-) -> dict[str, object]:
-    """``clients`` concurrent loops of one request kind for ``seconds``."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    created: list[str] = []
-    stop_at = time.perf_counter() + seconds
-
-    async def client_loop(client: httpx.AsyncClient, number: int) -> None:
-        count = 0
-        while time.perf_counter() < stop_at:
-            started = time.perf_counter()
-            if request == "generate":
-                response = await client.post("/generate", json=TINY_JOB)
-                if response.status_code == 202:
-                    created.append(response.json()["job_id"])
-            else:
-                response = await client.get(f"/status/{job_ids[(number + count) % len(job_ids)]}")
-            latencies.append(time.perf_counter() - started)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-            count += 1
-
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
-        began = time.perf_counter()
-        await asyncio.gather(*(client_loop(client, n) for n in range(clients)))
-        elapsed = time.perf_counter() - began
-    job_ids.extend(created)
-    ordered = sorted(latencies)
+def run_wrk(url: str, clients: int, seconds: float, script: str) -> dict[str, object]:
+    """One wrk thread (the other core is the server's) with ``clients`` connections."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", lua.name]
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     return {
-        "requests": len(latencies),
-        "per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
-        "statuses": statuses,
+        "requests": int(_find(r"(\d+) requests in", output)),
+        "per_second": float(_find(r"Requests/sec:\s+([\d.]+)", output)),
+        "p50_ms": _milliseconds(_find(r"^\s+50%\s+(\S+)$", output)),
+        "p99_ms": _milliseconds(_find(r"^\s+99%\s+(\S+)$", output)),
+        "failed": int(_find(r"Non-2xx or 3xx responses: (\d+)", output, default="0")),
     }
+
+
+def _find(pattern: str, wrk_output: str, default: str | None = None) -> str:
+    found = re.search(pattern, wrk_output, re.MULTILINE)
+    if found:
+        return found.group(1)
+    if default is None:
+        raise RuntimeError(f"unexpected wrk output, no {pattern!r}:\n{wrk_output}")
+    return default
+
+
+def _milliseconds(wrk_duration: str) -> float:
+    number, unit = _find(r"^([\d.]+)(?:us|ms|s)$", wrk_duration), wrk_duration.lstrip("0123456789.")
+    return round(float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
+
+
+def api(stack: Stack, clients: int, seconds: float) -> dict[str, object]:
+    post = (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(TINY_JOB))}\n"
+    )
+    generate = run_wrk(f"{stack.base_url}/generate", clients, seconds, post)
+    job_ids = list(httpx.get(f"{stack.base_url}/jobs", timeout=60).json()["jobs"])[:1000]
+    status_path = urlsplit(stack.base_url).path + "/status/"
+    poll = (
+        f"local ids = {{{', '.join(json.dumps(job_id) for job_id in job_ids)}}}\n"
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        f'  return wrk.format("GET", "{status_path}" .. ids[n % #ids + 1])\n'
+        "end\n"
+    )
+    status = run_wrk(stack.base_url, clients, seconds, poll)
+    return {"clients": clients, "generate": generate, "status": status, "jobs_stored": len(job_ids)}
 
 
 def main() -> None:
@@ -108,7 +124,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="T2V_WORKERS of the gateway")
     args = parser.parse_args()
+    if args.mode == "api" and shutil.which("wrk") is None:
+        sys.exit("bench/load.py api needs wrk: apt install wrk (or your system's package)")
     # The load is the point here: a per-client rate limit would refuse most of it.
     os.environ["T2V_RATE_LIMIT_PER_MINUTE"] = "0"
     with tempfile.TemporaryDirectory(prefix="t2v-load-") as scratch:
@@ -121,16 +140,10 @@ def main() -> None:
                 stack.start_all()
                 report = asyncio.run(burst(stack, args.jobs))
             else:
+                stack.environment["T2V_WORKERS"] = str(args.workers)
                 stack.start("gateway")
                 stack.wait_until_healthy()
-                job_ids: list[str] = []
-                generate = asyncio.run(
-                    hammer(stack.base_url, args.clients, args.seconds, "generate", job_ids)
-                )
-                status = asyncio.run(
-                    hammer(stack.base_url, args.clients, args.seconds, "status", job_ids)
-                )
-                report = {"clients": args.clients, "generate": generate, "status": status}
+                report = {"workers": args.workers, **api(stack, args.clients, args.seconds)}
         finally:
             stack.stop_all()
             delete_topology(settings)

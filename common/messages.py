@@ -29,7 +29,7 @@ HexColor = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
 class CaptionStyle(BaseModel):
     """How captions look; the defaults suit a vertical short."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
     # Pixels; None scales the text with the frame.
@@ -48,7 +48,8 @@ class JobOptions(BaseModel):
     ``width`` and ``height`` follow from ``orientation`` and ``preview`` unless given.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Frozen, so that equal options read from the job store can be one shared object.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     orientation: Orientation = "portrait"
     preview: bool = False

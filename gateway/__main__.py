@@ -1,6 +1,7 @@
 """``python -m gateway``: serve the API with uvicorn on the configured host and port."""
 
 import uvicorn
+from fastapi import FastAPI
 
 from common.logs import configure_logging
 from gateway.app import create_app
@@ -16,13 +17,24 @@ def main() -> None:
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
     uvicorn.run(
-        create_app(settings),
+        # Named rather than passed, so that each worker process builds its own.
+        "gateway.__main__:serve",
+        factory=True,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         timeout_keep_alive=_KEEP_ALIVE_SECONDS,
-        # log_config=None keeps uvicorn from replacing the logging configured above.
+        access_log=settings.access_log,
+        # log_config=None keeps uvicorn from replacing the logging configured here.
         log_config=None,
     )
+
+
+def serve() -> FastAPI:
+    """One worker's application; a worker process configures its own logging."""
+    settings = GatewaySettings()
+    configure_logging("gateway", settings.log_level)
+    return create_app(settings)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from gateway.access import ApiKeys
 from gateway.broker import BrokerLink
 from gateway.errors import install_error_handlers
+from gateway.intake import Intake
 from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
@@ -32,13 +33,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         sweeper = RetentionSweeper(app_settings, store)
         app.state.store = store
         app.state.broker = broker
-        await asyncio.to_thread(broker.start, _FIRST_CONNECTION_WAIT)
+        app.state.intake = Intake(store, broker)
+        await broker.start(_FIRST_CONNECTION_WAIT)
         sweeper.start()
         try:
             yield
         finally:
             await asyncio.to_thread(sweeper.stop)
-            await asyncio.to_thread(broker.stop)
+            await broker.stop()
             store.close()
 
     app = FastAPI(title="Text to video", version="1", lifespan=lifespan)

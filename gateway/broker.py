@@ -1,11 +1,12 @@
 """The gateway's link to RabbitMQ: it queues new jobs and keeps the store current.
 
-One background thread owns the connection (see :mod:`common.broker`): it consumes the
-progress queue into the job store, and HTTP handler threads hand it new jobs to publish.
-While the broker is unreachable there is no session, and queuing a job fails at once
-instead of waiting for a reconnection.
+A background thread owns the consuming connection (see :mod:`common.broker`) and applies
+the progress queue to the job store; new jobs are published from the event loop by a
+:class:`ConfirmingPublisher` on a connection of its own. While the broker is unreachable,
+queuing a job fails at once instead of waiting for a reconnection.
 """
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -19,6 +20,8 @@ from common.logs import job_context
 from common.messages import StageMessage, parse_progress_event
 from common.settings import Settings
 from common.stages import STAGE_NAMES
+from common.topology import Topology
+from gateway.publisher import ConfirmingPublisher
 from gateway.store import Job, JobStore
 
 logger = logging.getLogger(__name__)
@@ -34,27 +37,35 @@ _RESTART_DELAY = 1.0
 class BrokerLink:
     def __init__(self, settings: Settings, store: JobStore) -> None:
         self._settings = settings
+        self._topology = Topology.of(settings)
         self._store = store
         self._stop = threading.Event()
         self._first_attempt_done = threading.Event()
         self._session: BrokerSession | None = None
+        self._publisher = ConfirmingPublisher(settings)
         self._thread = threading.Thread(target=self._run, name="gateway-broker", daemon=True)
 
     @property
     def is_connected(self) -> bool:
         session = self._session
-        return session is not None and session.is_open
+        return session is not None and session.is_open and self._publisher.is_connected
 
-    def start(self, wait: float) -> None:
-        """Start connecting; wait up to ``wait`` seconds for the first attempt to finish.
+    async def start(self, wait: float) -> None:
+        """Start connecting; wait up to ``wait`` seconds for the first attempts to finish.
 
         Waiting lets the first requests after start-up find the broker connected, while a
         broker that is down delays start-up by no more than one connection attempt.
         """
         self._thread.start()
-        self._first_attempt_done.wait(wait)
+        await asyncio.gather(
+            asyncio.to_thread(self._first_attempt_done.wait, wait), self._publisher.start(wait)
+        )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        await self._publisher.stop()
+        await asyncio.to_thread(self._stop_consuming)
+
+    def _stop_consuming(self) -> None:
         self._stop.set()
         session = self._session
         if session is not None:
@@ -63,18 +74,15 @@ class BrokerLink:
                 session.call(lambda: None, timeout=1.0)
         self._thread.join()
 
-    def submit(self, job: Job) -> None:
+    async def submit(self, job: Job) -> None:
         """Publish ``job``'s first stage message; raise BrokerUnavailable if it is not confirmed."""
-        session = self._session
-        if session is None:
-            raise BrokerUnavailable("not connected to the message broker")
         message = StageMessage(
             job_id=job.job_id, text=job.text, options=job.options, created_at=job.created_at
         )
-        topology = session.topology
-        routing_key = topology.stage_routing_key(STAGE_NAMES[0])
-        session.call(
-            lambda: session.publish(topology.jobs_exchange, routing_key, message.to_bytes()),
+        await self._publisher.publish(
+            self._topology.jobs_exchange,
+            self._topology.stage_routing_key(STAGE_NAMES[0]),
+            message.to_bytes(),
             timeout=_PUBLISH_TIMEOUT,
         )
 

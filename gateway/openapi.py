@@ -2,7 +2,8 @@
 
 POST /generate reads its body by hand (see :mod:`gateway.generate_request`), so the framework
 does not know its shape; the document states it here, with the configured text limit, so
-clients and fuzzers learn what a valid job looks like.
+clients and fuzzers learn what a valid job looks like. API keys are read by hand too (see
+:mod:`gateway.access`), so the routes that need one are marked here.
 """
 
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from gateway.access import SECURITY_SCHEMES
 from gateway.schemas import GenerateRequest
 
 _GENERATE_PATH = "/api/v1/generate"
@@ -20,6 +22,7 @@ def install_openapi(app: FastAPI, max_text_chars: int) -> None:
         if app.openapi_schema is None:
             document = get_openapi(title=app.title, version=app.version, routes=app.routes)
             _describe_generate_body(document, max_text_chars)
+            _describe_api_keys(document)
             app.openapi_schema = document
         return app.openapi_schema
 
@@ -40,3 +43,13 @@ def _describe_generate_body(document: dict[str, Any], max_text_chars: int) -> No
             }
         },
     }
+
+
+def _describe_api_keys(document: dict[str, Any]) -> None:
+    document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+    either_key: list[dict[str, list[str]]] = [{name: []} for name in SECURITY_SCHEMES]
+    # Exactly the operations that need a key document a 401 (see gateway.routes).
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if "401" in operation["responses"]:
+                operation["security"] = either_key

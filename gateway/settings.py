@@ -12,6 +12,13 @@ from common.settings import Settings
 class GatewaySettings(Settings):
     host: str = "0.0.0.0"
     port: int = 5000
+    # A line per request costs more than answering a status poll; job events are logged
+    # either way, and a proxy in front usually keeps its own access log.
+    access_log: bool = False
+    # Processes serving the API. One handles a laptop's load; on a server, one per core
+    # roughly multiplies status polls per second. Each keeps its own rate-limit buckets,
+    # so a client may get up to this many times the limit.
+    workers: int = Field(default=1, ge=1)
     # Longer stories make videos nobody waits for; the limit keeps one request from
     # occupying the pipeline for hours.
     max_text_chars: int = 20000

@@ -5,6 +5,7 @@ statement runs under one lock on one connection. WAL mode lets other processes (
 gateway, an operator's sqlite3 shell) read while the gateway writes.
 """
 
+import functools
 import sqlite3
 import threading
 import time
@@ -74,6 +75,22 @@ class Job:
     options: JobOptions
 
 
+def new_job(job_id: str, text: str, options: JobOptions) -> Job:
+    now = time.time()
+    return Job(
+        job_id=job_id,
+        status="queued",
+        progress=0,
+        message=QUEUED_MESSAGE,
+        created_at=int(now),
+        updated_at=now,
+        output_file=None,
+        error_stage=None,
+        text=text,
+        options=options,
+    )
+
+
 @dataclass(frozen=True)
 class FinishedJob:
     job_id: str
@@ -98,24 +115,25 @@ class JobStore:
             self._connection.close()
 
     def create(self, job_id: str, text: str, options: JobOptions) -> Job:
-        now = time.time()
-        job = Job(
-            job_id=job_id,
-            status="queued",
-            progress=0,
-            message=QUEUED_MESSAGE,
-            created_at=int(now),
-            updated_at=now,
-            output_file=None,
-            error_stage=None,
-            text=text,
-            options=options,
-        )
-        row = {**asdict(job), "options": options.model_dump_json()}
-        columns = ", ".join(row)
-        placeholders = ", ".join(f":{column}" for column in row)
-        self._execute(f"INSERT INTO jobs ({columns}) VALUES ({placeholders})", row)
+        job = new_job(job_id, text, options)
+        self.insert_all([job])
         return job
+
+    def insert_all(self, jobs: list[Job]) -> None:
+        """Store new jobs in one transaction: one disk sync however many there are."""
+        rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]
+        columns = ", ".join(rows[0])
+        placeholders = ", ".join(f":{column}" for column in rows[0])
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._connection.executemany(
+                    f"INSERT INTO jobs ({columns}) VALUES ({placeholders})", rows
+                )
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
 
     def discard(self, job_id: str) -> None:
         """Forget a job that never reached the queue."""
@@ -180,5 +198,9 @@ class JobStore:
 
 def _job_from_row(row: sqlite3.Row) -> Job:
     fields = dict(row)
-    fields["options"] = JobOptions.model_validate_json(fields["options"])
+    fields["options"] = _parse_options(fields["options"])
     return Job(**fields)
+
+
+# Most jobs share a handful of option sets, and a status poll should not re-parse them.
+_parse_options = functools.lru_cache(maxsize=1024)(JobOptions.model_validate_json)

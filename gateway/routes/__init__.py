@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from gateway.access import identify_client
+from gateway.access import require_key
 from gateway.routes import health, jobs, probes, videos
 from gateway.schemas import ErrorBody
 
@@ -17,11 +17,9 @@ _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(jobs.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED)
 api_router.include_router(
-    jobs.router, dependencies=[Depends(identify_client)], responses=_KEY_REFUSED
-)
-api_router.include_router(
-    videos.router, dependencies=[Depends(identify_client)], responses=_KEY_REFUSED
+    videos.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
 )
 api_router.include_router(health.router)
 

@@ -2,15 +2,13 @@
 
 import logging
 import time
-import uuid
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from common.artifacts import JobPaths, write_bytes_atomic
-from common.errors import BrokerUnavailable
 from common.logs import job_context
 from gateway.access import limit_rate
-from gateway.deps import BrokerDep, JobDep, RetentionDep, SettingsDep, StoreDep
+from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep, find_job
 from gateway.generate_request import GenerateRequestDep
 from gateway.retention import available_video
 from gateway.schemas import (
@@ -55,27 +53,18 @@ _NEW_JOB_LINKS = {
         503: {"model": ErrorBody},
     },
 )
-def generate(
-    job_request: GenerateRequestDep, store: StoreDep, broker: BrokerDep
-) -> GenerateAccepted:
+async def generate(job_request: GenerateRequestDep, intake: IntakeDep) -> GenerateAccepted:
     """Queue a video for `{"text": "...", "options": {...}}`; options are optional."""
-    # The job is stored before its message is published, so the first progress event
-    # always finds it.
-    job = store.create(str(uuid.uuid4()), job_request.text, job_request.options)
-    with job_context(job.job_id):
-        try:
-            broker.submit(job)
-        except BrokerUnavailable:
-            store.discard(job.job_id)
-            raise
-        logger.info("job queued (%d characters)", len(job.text))
+    job = await intake.accept(job_request.text, job_request.options)
     return GenerateAccepted(job_id=job.job_id)
 
 
 @router.get(
     "/status/{job_id:path}", operation_id="job_status", responses={404: {"model": ErrorBody}}
 )
-def job_status(job: JobDep) -> JobStatusView:
+async def job_status(job_id: str, request: Request) -> JobStatusView:
+    # The most frequent request of all, so it resolves no dependency of its own.
+    job = find_job(request, job_id)
     return JobStatusView(
         status=job.status, progress=job.progress, message=job.message, created_at=job.created_at
     )

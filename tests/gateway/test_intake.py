@@ -1,0 +1,108 @@
+"""Accepting jobs: stored together in few transactions, queued, never half-accepted."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from common.broker import BrokerSession
+from common.errors import BrokerUnavailable
+from common.messages import JobOptions
+from common.settings import Settings
+from gateway.broker import BrokerLink
+from gateway.intake import Intake
+from gateway.store import Job, JobStore
+from tests.gateway.conftest import UNREACHABLE_BROKER_URL
+from tests.gateway.test_publisher import queued_messages
+
+pytestmark = pytest.mark.anyio
+
+
+class CountingStore(JobStore):
+    """The real store, noting the size of every transaction that inserts jobs."""
+
+    def __init__(self, path: Path, data_dir: Path) -> None:
+        super().__init__(path, data_dir)
+        self.batch_sizes: list[int] = []
+
+    def insert_all(self, jobs: list[Job]) -> None:
+        self.batch_sizes.append(len(jobs))
+        super().insert_all(jobs)
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[CountingStore]:
+    job_store = CountingStore(settings.data_dir / "jobs.sqlite3", settings.data_dir)
+    yield job_store
+    job_store.close()
+
+
+async def started_link(settings: Settings, store: JobStore) -> BrokerLink:
+    link = BrokerLink(settings, store)
+    await link.start(wait=5)
+    return link
+
+
+async def test_jobs_arriving_together_share_transactions_and_are_all_queued(
+    settings: Settings, broker: BrokerSession, store: CountingStore
+) -> None:
+    # Given an intake connected to the broker
+    link = await started_link(settings, store)
+    try:
+        # When 100 jobs arrive at once
+        intake = Intake(store, link)
+        jobs = await asyncio.gather(
+            *(intake.accept(f"Story {n}.", JobOptions()) for n in range(100))
+        )
+    finally:
+        await link.stop()
+
+    # Then every job is stored and queued, in far fewer transactions than jobs
+    assert all(store.get(job.job_id) is not None for job in jobs)
+    assert queued_messages(broker, broker.topology.stage_queue("tts")) == 100
+    assert sum(store.batch_sizes) == 100
+    assert len(store.batch_sizes) < 20
+
+
+async def test_a_job_the_broker_cannot_take_is_not_kept(
+    settings: Settings, store: CountingStore
+) -> None:
+    # Given an intake whose broker is unreachable
+    unreachable = settings.model_copy(update={"broker_url": UNREACHABLE_BROKER_URL})
+    link = await started_link(unreachable, store)
+    try:
+        # When a job arrives, Then it is refused
+        with pytest.raises(BrokerUnavailable):
+            await Intake(store, link).accept("A story.", JobOptions())
+    finally:
+        await link.stop()
+
+    # And the store does not keep it as queued forever
+    assert store.batch_sizes == [1]
+    assert store.list_all() == []
+
+
+async def test_a_client_that_goes_away_still_leaves_its_job_queued(
+    settings: Settings, broker: BrokerSession, store: CountingStore
+) -> None:
+    # Given an intake connected to the broker
+    link = await started_link(settings, store)
+    intake = Intake(store, link)
+    try:
+        # When the request is cancelled while its job is being accepted
+        request = asyncio.create_task(intake.accept("A story.", JobOptions()))
+        await asyncio.sleep(0)
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+
+        # Then the job is still stored and queued, not left half-accepted
+        for _ in range(100):
+            if store.list_all() and queued_messages(broker, broker.topology.stage_queue("tts")):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await link.stop()
+    assert len(store.list_all()) == 1
+    assert queued_messages(broker, broker.topology.stage_queue("tts")) == 1
