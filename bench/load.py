@@ -67,7 +67,7 @@ async def burst(stack: Stack, jobs: int) -> dict[str, object]:
     }
 
 
-def run_wrk(url: str, clients: int, seconds: float, script: str) -> dict[str, object]:
+def run_wrk(url: str, clients: int, seconds: int, script: str) -> dict[str, object]:
     """One wrk thread (the other core is the server's) with ``clients`` connections."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         lua.write(script)
@@ -97,7 +97,7 @@ def _milliseconds(wrk_duration: str) -> float:
     return round(float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
 
 
-def api(stack: Stack, clients: int, seconds: float) -> dict[str, object]:
+def api(stack: Stack, clients: int, seconds: int) -> dict[str, object]:
     post = (
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
@@ -123,7 +123,7 @@ def main() -> None:
     parser.add_argument("mode", choices=["burst", "api"])
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="T2V_WORKERS of the gateway")
     args = parser.parse_args()
     if args.mode == "api" and shutil.which("wrk") is None:

@@ -13,7 +13,7 @@ from gateway.intake import Intake
 from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
-from gateway.routes import api_router, probe_router
+from gateway.routes import api_router, plain_routes, probe_router
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
 from gateway.timeouts import RequestTimeoutMiddleware
@@ -49,6 +49,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(app_settings.rate_limit_per_minute)
     app.include_router(api_router)
     app.include_router(probe_router)
+    # First, so the most frequent request is matched before any other route is tried.
+    app.router.routes[:0] = plain_routes
     app.add_middleware(
         RequestTimeoutMiddleware, timeout_seconds=app_settings.request_timeout_seconds
     )

@@ -2,17 +2,21 @@
 
 POST /generate reads its body by hand (see :mod:`gateway.generate_request`), so the framework
 does not know its shape; the document states it here, with the configured text limit, so
-clients and fuzzers learn what a valid job looks like. API keys are read by hand too (see
-:mod:`gateway.access`), so the routes that need one are marked here.
+clients and fuzzers learn what a valid job looks like. GET /status is a plain route the
+framework does not see at all (see :mod:`gateway.routes.status`), so it is described here
+in full. API keys are read by hand too (see :mod:`gateway.access`), so the routes that
+need one are marked here.
 """
 
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from gateway.access import SECURITY_SCHEMES
-from gateway.schemas import GenerateRequest
+from gateway.routes.status import STATUS_PATH
+from gateway.schemas import ErrorBody, GenerateRequest, JobStatusView
 
 _GENERATE_PATH = "/api/v1/generate"
 
@@ -22,6 +26,7 @@ def install_openapi(app: FastAPI, max_text_chars: int) -> None:
         if app.openapi_schema is None:
             document = get_openapi(title=app.title, version=app.version, routes=app.routes)
             _describe_generate_body(document, max_text_chars)
+            _describe_status(document)
             _describe_api_keys(document)
             app.openapi_schema = document
         return app.openapi_schema
@@ -42,6 +47,31 @@ def _describe_generate_body(document: dict[str, Any], max_text_chars: int) -> No
                 "schema": {"$ref": f"#/components/schemas/{GenerateRequest.__name__}"}
             }
         },
+    }
+
+
+def _describe_status(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    schemas[JobStatusView.__name__] = JobStatusView.model_json_schema()
+
+    def answer(description: str, model: type[BaseModel]) -> dict[str, Any]:
+        schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    document["paths"][STATUS_PATH] = {
+        "get": {
+            "tags": ["jobs"],
+            "summary": "Job Status",
+            "operationId": "job_status",
+            "parameters": [
+                {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": answer("The job's status and progress", JobStatusView),
+                "401": answer("Missing or invalid API key", ErrorBody),
+                "404": answer("Job not found", ErrorBody),
+            },
+        }
     }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from gateway.access import require_key
-from gateway.routes import health, jobs, probes, videos
+from gateway.routes import health, jobs, probes, status, videos
 from gateway.schemas import ErrorBody
 
 _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
@@ -24,3 +24,4 @@ api_router.include_router(
 api_router.include_router(health.router)
 
 probe_router = probes.router
+plain_routes = [status.route]

@@ -1,14 +1,14 @@
-"""Jobs: queue one, follow one, list them all, cancel one."""
+"""Jobs: queue one, list them all, cancel one (following one is in :mod:`.status`)."""
 
 import logging
 import time
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 
 from common.artifacts import JobPaths, write_bytes_atomic
 from common.logs import job_context
 from gateway.access import limit_rate
-from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep, find_job
+from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep
 from gateway.generate_request import GenerateRequestDep
 from gateway.retention import available_video
 from gateway.schemas import (
@@ -16,7 +16,6 @@ from gateway.schemas import (
     GenerateAccepted,
     JobCancelled,
     JobList,
-    JobStatusView,
     JobSummary,
 )
 from gateway.store import TERMINAL_STATUSES
@@ -57,17 +56,6 @@ async def generate(job_request: GenerateRequestDep, intake: IntakeDep) -> Genera
     """Queue a video for `{"text": "...", "options": {...}}`; options are optional."""
     job = await intake.accept(job_request.text, job_request.options)
     return GenerateAccepted(job_id=job.job_id)
-
-
-@router.get(
-    "/status/{job_id:path}", operation_id="job_status", responses={404: {"model": ErrorBody}}
-)
-async def job_status(job_id: str, request: Request) -> JobStatusView:
-    # The most frequent request of all, so it resolves no dependency of its own.
-    job = find_job(request, job_id)
-    return JobStatusView(
-        status=job.status, progress=job.progress, message=job.message, created_at=job.created_at
-    )
 
 
 @router.get("/jobs", operation_id="list_jobs", response_model_exclude_none=True)
