@@ -52,8 +52,8 @@ def prepare(seconds: int, options: JobOptions) -> Path:
     job = StageMessage(job_id="bench", text=text, options=options)
     paths = JobPaths(folder, job.job_id)
     for name in ("tts", "captions", "queries", "footage"):
-        artifacts = STAGE_FACTORIES[name]().run(job, paths, lambda note: None)
-        job = job.model_copy(update={"artifacts": {**job.artifacts, **artifacts}})
+        result = STAGE_FACTORIES[name]().run(job, paths, lambda note: None)
+        job = job.model_copy(update={"artifacts": {**job.artifacts, **result.artifacts}})
     (folder / "job.json").write_text(job.model_dump_json())
     return folder
 

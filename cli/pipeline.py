@@ -40,8 +40,8 @@ def run_pipeline(
     for info in PIPELINE:
         on_progress(info, None)
         stage = STAGE_FACTORIES[info.name]()
-        artifacts = stage.run(job, paths, _reporter(info, on_progress))
-        job = job.model_copy(update={"artifacts": {**job.artifacts, **artifacts}})
+        result = stage.run(job, paths, _reporter(info, on_progress))
+        job = job.model_copy(update={"artifacts": {**job.artifacts, **result.artifacts}})
     return paths
 
 

@@ -15,6 +15,26 @@ class Word(BaseModel):
     end: float = Field(ge=0)
 
 
+class TimedPhoneme(BaseModel):
+    phoneme: str  # " " between words, punctuation as spoken pauses
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+
+
+class SpokenSentence(BaseModel):
+    """One sentence as the voice split the text, with the time of each of its phonemes."""
+
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    phonemes: list[TimedPhoneme]
+
+
+class SpeechTiming(BaseModel):
+    """When the voice model spoke each phoneme of the narration (seconds into the audio)."""
+
+    sentences: list[SpokenSentence]
+
+
 class CaptionGroup(BaseModel):
     """A few words shown on screen together."""
 

@@ -59,6 +59,16 @@ class JobOptions(BaseModel):
     captions: CaptionStyle = Field(default_factory=CaptionStyle)
     music: bool = False  # background music from the music folder, under the voice
 
+    # Providers, where a job wants other than the services' configured defaults.
+    voice: str | None = Field(
+        default=None, max_length=200, description="A voice id from GET /api/v1/voices"
+    )
+    speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0, description="1.0 is the voice's own")
+    query_provider: Literal["keywords", "llm"] | None = None
+    footage_provider: Literal["pexels", "pixabay", "library", "generated"] | None = Field(
+        default=None, description="Tried first; the others follow when it has nothing"
+    )
+
     @model_validator(mode="before")
     @classmethod
     def _frame_size_from_orientation(cls, data: Any) -> Any:
@@ -102,6 +112,13 @@ class FailureReason(BaseModel):
     reason: str
 
 
+class StageReport(BaseModel):
+    """How a stage did its step: who did it, and how long it took."""
+
+    provider: str
+    seconds: float = Field(ge=0)
+
+
 class ProgressEvent(_Message):
     """Tells the gateway how a job moves; routed as ``progress.<stage>``."""
 
@@ -111,6 +128,7 @@ class ProgressEvent(_Message):
     message: str
     at: float = Field(default_factory=time.time)
     error: FailureReason | None = None
+    report: StageReport | None = None  # set on the event that ends a stage
 
 
 def parse_stage_message(body: bytes) -> StageMessage:

@@ -1,7 +1,7 @@
 """The progress events stages publish, worded for the user watching the job."""
 
 from common.errors import T2VError
-from common.messages import FailureReason, ProgressEvent
+from common.messages import FailureReason, ProgressEvent, StageReport
 from common.stages import COMPLETED_MESSAGE, stage_info
 
 MAX_REASON_CHARS = 300
@@ -12,6 +12,18 @@ def stage_event(job_id: str, stage: str, note: str | None = None) -> ProgressEve
     message = info.message if note is None else f"{info.message} {note}"
     return ProgressEvent(
         job_id=job_id, stage=stage, status="processing", progress=info.progress, message=message
+    )
+
+
+def stage_done_event(job_id: str, stage: str, report: StageReport) -> ProgressEvent:
+    info = stage_info(stage)
+    return ProgressEvent(
+        job_id=job_id,
+        stage=stage,
+        status="processing",
+        progress=info.progress,
+        message=f"{info.message} done: {report.provider}, {report.seconds:.1f} s",
+        report=report,
     )
 
 

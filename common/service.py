@@ -9,6 +9,7 @@ connection keeps answering heartbeats during a long render.
 import errno
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,8 +19,14 @@ from common.artifacts import JobPaths
 from common.broker import BrokerSession, run_connected
 from common.errors import BrokerUnavailable, InvalidMessage, StageError, T2VError, TransientError
 from common.logs import job_context
-from common.messages import ProgressEvent, StageMessage, parse_stage_message
-from common.progress import completed_event, failed_event, failure_reason, stage_event
+from common.messages import ProgressEvent, StageMessage, StageReport, parse_stage_message
+from common.progress import (
+    completed_event,
+    failed_event,
+    failure_reason,
+    stage_done_event,
+    stage_event,
+)
 from common.settings import Settings
 from common.stage import Stage
 from common.stages import next_stage
@@ -84,8 +91,9 @@ class StageService:
             session.call(lambda: channel.basic_ack(delivery_tag))
             return
         emit(stage_event(job.job_id, self.stage.name))
+        started = time.monotonic()
         try:
-            artifacts = self.stage.run(
+            result = self.stage.run(
                 job, paths, lambda note: emit(stage_event(job.job_id, self.stage.name, note))
             )
         except BrokerUnavailable:
@@ -101,19 +109,21 @@ class StageService:
             session.call(lambda: channel.basic_nack(delivery_tag, requeue=False))
             return
 
+        report = StageReport(provider=result.provider, seconds=time.monotonic() - started)
+        emit(stage_done_event(job.job_id, self.stage.name, report))
         following = next_stage(self.stage.name)
         if following is None:
             emit(completed_event(job.job_id, self.stage.name))
         else:
             forward = job.model_copy(
-                update={"artifacts": {**job.artifacts, **artifacts}, "attempt": 1}
+                update={"artifacts": {**job.artifacts, **result.artifacts}, "attempt": 1}
             )
             routing_key = topology.stage_routing_key(following)
             session.call(
                 lambda: session.publish(topology.jobs_exchange, routing_key, forward.to_bytes())
             )
         session.call(lambda: channel.basic_ack(delivery_tag))
-        logger.info("stage %s done", self.stage.name)
+        logger.info("stage %s done: %s, %.2f s", self.stage.name, report.provider, report.seconds)
 
     def _retry(
         self,

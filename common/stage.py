@@ -5,6 +5,7 @@ same stages in order in one process.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -16,14 +17,27 @@ from common.messages import StageMessage
 ReportProgress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class StageResult:
+    # Artifact name -> path relative to the data directory.
+    artifacts: dict[str, str]
+    # Who did the work, as users read it in the job's status: "piper (joe-medium)",
+    # "pexels, generated", "reused" when the artifact was already on disk.
+    provider: str
+
+
+# The provider of an artifact an earlier attempt left complete on disk.
+REUSED = "reused"
+
+
 class Stage(Protocol):
     name: str
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
-        """Do this stage's step for ``job`` and return the artifacts it adds.
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
+        """Do this stage's step for ``job``; return the artifacts it adds and who made them.
 
         Must be idempotent: when the artifact is already complete on disk, return it
-        without doing the work again. Artifacts are paths relative to the data directory.
+        without doing the work again.
         """
         ...
 

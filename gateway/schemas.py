@@ -43,6 +43,17 @@ class JobSummary(JobStatusView):
     )
 
 
+class StageDetail(BaseModel):
+    stage: str
+    provider: str = Field(description='Who did the step, e.g. "piper (joe-medium)"')
+    seconds: float
+
+
+class JobDetail(JobSummary):
+    updated_at: float = Field(description="Unix seconds of the last change")
+    stages: list[StageDetail] = Field(description="The stages that have finished, in order")
+
+
 class JobList(BaseModel):
     jobs: dict[str, JobSummary]
 

@@ -5,16 +5,19 @@ statement runs under one lock on one connection. WAL mode lets other processes (
 gateway, an operator's sqlite3 shell) read while the gateway writes.
 """
 
+import contextlib
 import functools
+import json
 import sqlite3
 import threading
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common.artifacts import JobPaths
-from common.messages import JobOptions, JobStatus, ProgressEvent
+from common.messages import JobOptions, JobStatus, ProgressEvent, StageReport
 from common.stages import QUEUED_MESSAGE
 
 TERMINAL_STATUSES: tuple[JobStatus, ...] = ("completed", "failed")
@@ -31,9 +34,12 @@ CREATE TABLE IF NOT EXISTS jobs (
     output_file TEXT,
     error_stage TEXT,
     text        TEXT    NOT NULL,
-    options     TEXT    NOT NULL
+    options     TEXT    NOT NULL,
+    stages      TEXT    NOT NULL DEFAULT '{}'
 )
 """
+# Columns added since the first release, for stores created before them.
+_ADDED_COLUMNS = {"stages": "TEXT NOT NULL DEFAULT '{}'"}
 
 # Rule 5 of the design in one statement, so no event can interleave between a read and
 # a write: finished jobs never change; otherwise an event applies when it moves the job
@@ -50,6 +56,13 @@ SET status      = :status,
 WHERE job_id = :job_id
   AND status NOT IN ('completed', 'failed')
   AND (:is_terminal OR progress < :progress OR (progress = :progress AND updated_at <= :at))
+"""
+
+
+# A stage's report is kept whatever the order its event arrives in, even after the job ended.
+_RECORD_STAGE = """
+UPDATE jobs SET stages = json_set(stages, '$.' || json_quote(:stage), json(:report))
+WHERE job_id = :job_id
 """
 
 
@@ -73,6 +86,8 @@ class Job:
     error_stage: str | None
     text: str
     options: JobOptions
+    # Stage name -> how it did its step, for the stages that have finished.
+    stages: dict[str, StageReport] = field(default_factory=dict)
 
 
 def new_job(job_id: str, text: str, options: JobOptions) -> Job:
@@ -109,6 +124,10 @@ class JobStore:
         with self._lock:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute(_SCHEMA)
+            present = {row["name"] for row in self._connection.execute("PRAGMA table_info(jobs)")}
+            for column, definition in _ADDED_COLUMNS.items():
+                if column not in present:
+                    self._connection.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         with self._lock:
@@ -121,19 +140,16 @@ class JobStore:
 
     def insert_all(self, jobs: list[Job]) -> None:
         """Store new jobs in one transaction: one disk sync however many there are."""
-        rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]
+        rows = [
+            {**asdict(job), "options": job.options.model_dump_json(), "stages": "{}"}
+            for job in jobs
+        ]
         columns = ", ".join(rows[0])
         placeholders = ", ".join(f":{column}" for column in rows[0])
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                self._connection.executemany(
-                    f"INSERT INTO jobs ({columns}) VALUES ({placeholders})", rows
-                )
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
+        with self._lock, self._transaction():
+            self._connection.executemany(
+                f"INSERT INTO jobs ({columns}) VALUES ({placeholders})", rows
+            )
 
     def discard(self, job_id: str) -> None:
         """Forget a job that never reached the queue."""
@@ -163,7 +179,16 @@ class JobStore:
             "at": event.at,
             "is_terminal": event.status in TERMINAL_STATUSES,
         }
-        return self._execute(_APPLY_EVENT, parameters) == 1
+        if event.report is None:
+            return self._execute(_APPLY_EVENT, parameters) == 1
+        report = {
+            "job_id": event.job_id,
+            "stage": event.stage,
+            "report": event.report.model_dump_json(),
+        }
+        with self._lock, self._transaction():
+            self._connection.execute(_RECORD_STAGE, report)
+            return self._connection.execute(_APPLY_EVENT, parameters).rowcount == 1
 
     def mark_cancelled(self, job_id: str) -> bool:
         """Fail an unfinished job as cancelled; return False if it had already finished."""
@@ -187,6 +212,17 @@ class JobStore:
             return False
         return True
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction, so one disk sync, for several statements (lock held by the caller)."""
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
     def _execute(self, statement: str, parameters: Any) -> int:
         with self._lock:
             return self._connection.execute(statement, parameters).rowcount
@@ -199,6 +235,10 @@ class JobStore:
 def _job_from_row(row: sqlite3.Row) -> Job:
     fields = dict(row)
     fields["options"] = _parse_options(fields["options"])
+    fields["stages"] = {
+        stage: StageReport.model_validate(report)
+        for stage, report in json.loads(fields["stages"]).items()
+    }
     return Job(**fields)
 
 

@@ -3,6 +3,7 @@
 import logging
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from common.artifacts import JobPaths, atomic_path
@@ -15,7 +16,7 @@ from common.documents import (
     save_document,
 )
 from common.messages import StageMessage
-from common.stage import ReportProgress, input_artifact
+from common.stage import REUSED, ReportProgress, StageResult, input_artifact
 from svc_footage.generated import clip_seed, clip_size, write_generated_clip
 from svc_footage.library import choose_file, library_files
 from svc_footage.settings import FootageSettings
@@ -29,10 +30,10 @@ class FootageStage:
     def __init__(self, settings: FootageSettings) -> None:
         self.settings = settings
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         artifacts = {"footage": paths.relative(paths.footage_manifest)}
         if paths.footage_manifest.exists():
-            return artifacts
+            return StageResult(artifacts, REUSED)
         queries = load_document(Queries, input_artifact(job, paths, "queries"))
         # Listed once per job, so files added to the folder count from the next job on.
         library = library_files(self.settings.footage_dir)
@@ -47,7 +48,13 @@ class FootageStage:
                 used.add(match.file)
                 clips.append(_library_clip(paths, index, segment, match.term, match.file))
         save_document(FootageManifest(clips=clips), paths.footage_manifest)
-        return artifacts
+        return StageResult(artifacts, footage_providers(clips))
+
+
+def footage_providers(clips: list[FootageClip]) -> str:
+    """Where the clips came from, most used first: "library, generated"."""
+    counts = Counter(clip.source.split(":")[0] for clip in clips)
+    return ", ".join(source for source, _ in counts.most_common()) or "none"
 
 
 def _library_clip(

@@ -1,7 +1,7 @@
 from common.artifacts import JobPaths
 from common.documents import Captions, Queries, QuerySegment, load_document, save_document
 from common.messages import StageMessage
-from common.stage import ReportProgress, input_artifact
+from common.stage import REUSED, ReportProgress, StageResult, input_artifact
 from svc_queries.keywords import main_subject, search_terms
 from svc_queries.segments import segment_bounds, split_segments
 from svc_queries.settings import QueriesSettings
@@ -34,10 +34,12 @@ class QueriesStage:
     def __init__(self, settings: QueriesSettings) -> None:
         self.segment_seconds = settings.segment_seconds
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
-        if not paths.queries.exists():
-            captions = load_document(Captions, input_artifact(job, paths, "captions"))
-            queries = build_queries(captions, job.text, self.segment_seconds)
-            save_document(queries, paths.queries)
-            report(f"({len(queries.segments)} segments)")
-        return {"queries": paths.relative(paths.queries)}
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
+        artifacts = {"queries": paths.relative(paths.queries)}
+        if paths.queries.exists():
+            return StageResult(artifacts, REUSED)
+        captions = load_document(Captions, input_artifact(job, paths, "captions"))
+        queries = build_queries(captions, job.text, self.segment_seconds)
+        save_document(queries, paths.queries)
+        report(f"({len(queries.segments)} segments)")
+        return StageResult(artifacts, "keywords")

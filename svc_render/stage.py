@@ -3,7 +3,7 @@
 from common.artifacts import JobPaths, atomic_path
 from common.documents import Captions, FootageManifest, load_document
 from common.messages import StageMessage
-from common.stage import ReportProgress, input_artifact
+from common.stage import REUSED, ReportProgress, StageResult, input_artifact
 from svc_render.background import FootageSpan
 from svc_render.narration import read_narration
 from svc_render.render import VideoFormat, render_video
@@ -17,10 +17,10 @@ class RenderStage:
     def __init__(self, settings: RenderSettings) -> None:
         self.settings = settings
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         artifacts = {"video": paths.relative(paths.video)}
         if paths.video.exists():
-            return artifacts
+            return StageResult(artifacts, REUSED)
         mix = AudioMix(
             loudness_target=self.settings.loudness_target,
             music=job.options.music,
@@ -46,4 +46,4 @@ class RenderStage:
         )
         with atomic_path(paths.video) as temporary:
             render_video(temporary, narration, captions.groups, footage, video_format, report)
-        return artifacts
+        return StageResult(artifacts, f"libx264 {self.settings.render_preset}")

@@ -28,6 +28,10 @@ def load_voice(model_path: Path | None) -> PiperVoice:
     return PiperVoice.load(model_path, config_path)
 
 
+def voice_name(model_path: Path | None) -> str:
+    return "joe-medium" if model_path is None else model_path.name.removesuffix(".onnx")
+
+
 def synthesize(voice: PiperVoice, text: str, target: Path, sentence_pause: float) -> float:
     """Speak ``text`` into a mono 16-bit WAV at ``target``; return its length in seconds.
 

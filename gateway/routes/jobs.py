@@ -1,4 +1,4 @@
-"""Jobs: queue one, list them all, cancel one (following one is in :mod:`.status`)."""
+"""Jobs: queue one, list them all, detail one, cancel one (polling one is in :mod:`.status`)."""
 
 import logging
 import time
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from common.artifacts import JobPaths, write_bytes_atomic
 from common.logs import job_context
+from common.stages import STAGE_NAMES
 from gateway.access import limit_rate
 from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep
 from gateway.generate_request import GenerateRequestDep
@@ -15,8 +16,10 @@ from gateway.schemas import (
     ErrorBody,
     GenerateAccepted,
     JobCancelled,
+    JobDetail,
     JobList,
     JobSummary,
+    StageDetail,
 )
 from gateway.store import TERMINAL_STATUSES
 
@@ -72,6 +75,30 @@ def list_jobs(store: StoreDep, settings: SettingsDep, retention: RetentionDep) -
             output_file=job.output_file if has_video else None,
         )
     return JobList(jobs=summaries)
+
+
+@router.get(
+    "/jobs/{job_id:path}",
+    operation_id="job_detail",
+    response_model_exclude_none=True,
+    responses={404: {"model": ErrorBody}},
+)
+def job_detail(job: JobDep, settings: SettingsDep, retention: RetentionDep) -> JobDetail:
+    """The job's status, with the provider and duration of each stage that has finished."""
+    has_video = available_video(job, settings.data_dir, retention, time.time()) is not None
+    return JobDetail(
+        status=job.status,
+        progress=job.progress,
+        message=job.message,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        output_file=job.output_file if has_video else None,
+        stages=[
+            StageDetail(stage=name, provider=report.provider, seconds=round(report.seconds, 3))
+            for name in STAGE_NAMES
+            if (report := job.stages.get(name)) is not None
+        ],
+    )
 
 
 @router.delete(

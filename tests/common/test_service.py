@@ -10,7 +10,7 @@ from common.errors import StageError
 from common.messages import StageMessage, parse_progress_event, parse_stage_message
 from common.service import StageService
 from common.settings import Settings
-from common.stage import ReportProgress
+from common.stage import ReportProgress, StageResult
 from svc_queries.settings import QueriesSettings
 from svc_queries.stage import QueriesStage
 from tests.broker_helpers import drain_queue, get_message_from_queue, running
@@ -74,7 +74,7 @@ def test_malformed_message_is_dead_lettered(settings: Settings, broker: BrokerSe
 class _BrokenStage:
     name = "queries"
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         raise StageError("the captions were\nunreadable")
 
 
@@ -112,10 +112,10 @@ class _SlowStage:
         self.seconds = seconds
         self.runs = 0
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         self.runs += 1
         time.sleep(self.seconds)
-        return {}
+        return StageResult({}, "test")
 
 
 def test_long_work_keeps_the_connection_alive(settings: Settings, broker: BrokerSession) -> None:
@@ -147,11 +147,11 @@ class _FlakyStage:
         self.failures = failures
         self.runs = 0
 
-    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> dict[str, str]:
+    def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         self.runs += 1
         if self.runs <= self.failures:
             raise self.error
-        return {}
+        return StageResult({}, "test")
 
 
 def test_a_passing_io_error_is_retried_after_a_delay(

@@ -202,7 +202,7 @@ def test_a_body_far_over_the_limit_is_refused_unread(
             "Invalid options: fps: Input should be a valid integer, "
             "unable to parse string as an integer",
         ),
-        ({"voice": "joe"}, "Invalid options: voice: Extra inputs are not permitted"),
+        ({"narrator": "joe"}, "Invalid options: narrator: Extra inputs are not permitted"),
         ("big", "Invalid options: Input should be a valid dictionary or instance of JobOptions"),
     ],
 )

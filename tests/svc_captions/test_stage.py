@@ -46,10 +46,11 @@ def test_words_are_timed_and_grouped(
     job, paths = _job_with_audio(settings, "cap1", wav, text)
 
     # When the captions stage runs
-    artifacts = stage.run(job, paths, lambda note: None)
+    result = stage.run(job, paths, lambda note: None)
 
     # Then the spoken words are there, in order, with times inside the audio
-    captions = load_document(Captions, paths.resolve(artifacts["captions"]))
+    assert result.provider == "whisper (tiny.en)"
+    captions = load_document(Captions, paths.resolve(result.artifacts["captions"]))
     assert _similarity(" ".join(w.text for w in captions.words), text) > 0.8
     starts = [w.start for w in captions.words]
     assert starts == sorted(starts)

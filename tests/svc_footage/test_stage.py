@@ -9,6 +9,7 @@ from common.documents import FootageManifest, Queries, QuerySegment, load_docume
 from common.errors import MissingArtifact
 from common.messages import JobOptions, StageMessage
 from common.settings import Settings
+from common.stage import REUSED, StageResult
 from svc_footage.generated import write_generated_clip
 from svc_footage.settings import FootageSettings
 from svc_footage.stage import FootageStage
@@ -48,10 +49,10 @@ def test_generates_a_clip_per_segment_without_a_library(settings: Settings) -> N
     notes: list[str] = []
 
     # When the stage runs
-    artifacts = stage.run(job, paths, notes.append)
+    result = stage.run(job, paths, notes.append)
 
     # Then the manifest lists one generated clip per segment, timed like its segment
-    assert artifacts == {"footage": "work/f1/footage/manifest.json"}
+    assert result == StageResult({"footage": "work/f1/footage/manifest.json"}, "generated")
     clips = load_document(FootageManifest, paths.footage_manifest).clips
     assert [(c.start, c.end, c.source, c.term) for c in clips] == [
         (0.0, 1.2, "generated", "ocean"),
@@ -103,10 +104,10 @@ def test_running_again_keeps_the_existing_manifest(settings: Settings) -> None:
     notes: list[str] = []
 
     # When the same message is delivered again
-    artifacts = stage.run(job, paths, notes.append)
+    result = stage.run(job, paths, notes.append)
 
     # Then the manifest is returned without any new work
-    assert artifacts == {"footage": paths.relative(paths.footage_manifest)}
+    assert result == StageResult({"footage": paths.relative(paths.footage_manifest)}, REUSED)
     assert paths.footage_manifest.stat().st_mtime_ns == first_write
     assert notes == []
 

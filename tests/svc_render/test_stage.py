@@ -16,6 +16,7 @@ from common.documents import (
 from common.errors import StageError
 from common.messages import CaptionStyle, JobOptions, StageMessage
 from common.settings import Settings
+from common.stage import REUSED, StageResult
 from svc_footage.generated import write_generated_clip
 from svc_render.settings import RenderSettings
 from svc_render.stage import RenderStage
@@ -82,10 +83,10 @@ def test_renders_h264_and_aac_as_long_as_the_narration(
     job, paths = _prepare_job(settings, "r1", [CAPTION])
 
     # When the stage renders it
-    artifacts = stage.run(job, paths, lambda note: None)
+    result = stage.run(job, paths, lambda note: None)
 
     # Then the video is an H.264 + AAC MP4 of the job's size and rate, as long as the audio
-    assert artifacts == {"video": "output/video_r1.mp4"}
+    assert result == StageResult({"video": "output/video_r1.mp4"}, "libx264 veryfast")
     facts = probe(paths.video)
     assert (facts.video_codec, facts.audio_codec) == ("h264", "aac")
     assert (facts.width, facts.height, facts.fps) == (144, 256, 12)
@@ -146,10 +147,10 @@ def test_running_again_keeps_the_existing_video(stage: RenderStage, settings: Se
     first_write = paths.video.stat().st_mtime_ns
 
     # When the same message is delivered again
-    artifacts = stage.run(job, paths, lambda note: None)
+    result = stage.run(job, paths, lambda note: None)
 
     # Then the video is reused, not rendered again
-    assert artifacts == {"video": paths.relative(paths.video)}
+    assert result == StageResult({"video": paths.relative(paths.video)}, REUSED)
     assert paths.video.stat().st_mtime_ns == first_write
 
 

@@ -6,6 +6,7 @@ from common.artifacts import JobPaths
 from common.errors import StageError
 from common.messages import StageMessage
 from common.settings import Settings
+from common.stage import REUSED, StageResult
 from svc_tts.settings import TtsSettings
 from svc_tts.stage import TtsStage
 
@@ -22,10 +23,10 @@ def test_speaks_the_text_into_a_wav(stage: TtsStage, settings: Settings) -> None
     notes: list[str] = []
 
     # When the stage runs
-    artifacts = stage.run(job, paths, notes.append)
+    result = stage.run(job, paths, notes.append)
 
     # Then a mono 16-bit WAV named after the job holds a few seconds of speech
-    assert artifacts == {"audio": "work/tts1/audio_tts1.wav"}
+    assert result == StageResult({"audio": "work/tts1/audio_tts1.wav"}, "piper (joe-medium)")
     with wave.open(str(paths.audio)) as wav:
         seconds = wav.getnframes() / wav.getframerate()
         assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
@@ -41,11 +42,11 @@ def test_running_again_keeps_the_existing_audio(stage: TtsStage, settings: Setti
     first_write = paths.audio.stat().st_mtime_ns
 
     # When the same message is delivered again
-    artifacts = stage.run(job, paths, lambda note: None)
+    result = stage.run(job, paths, lambda note: None)
 
     # Then the artifact is reused, not rewritten
     assert paths.audio.stat().st_mtime_ns == first_write
-    assert artifacts["audio"] == paths.relative(paths.audio)
+    assert result == StageResult({"audio": paths.relative(paths.audio)}, REUSED)
 
 
 def test_text_with_nothing_to_speak_fails_clearly(stage: TtsStage, settings: Settings) -> None:
