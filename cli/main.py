@@ -35,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
     captions.add_argument("--caption-position", choices=["bottom", "middle", "top"])
     captions.add_argument("--caption-size", type=int, help="font size in pixels")
     captions.add_argument("--caption-box", action="store_true", help="a box behind the text")
+    providers = generate_parser.add_argument_group("providers (default: the T2V_ settings)")
+    providers.add_argument("--voice", help="a voice id, e.g. piper:joe-medium (T2V_VOICE)")
+    providers.add_argument("--speaking-rate", type=float, help="1.0 is the voice's own pace")
+    providers.add_argument("--query-provider", choices=["keywords", "llm"])
+    providers.add_argument(
+        "--footage-provider", choices=["pexels", "pixabay", "library", "generated"]
+    )
     generate_parser.add_argument(
         "--data-dir", type=Path, help="where to keep intermediate files (T2V_DATA_DIR)"
     )
@@ -68,10 +75,15 @@ def _job_options(args: argparse.Namespace) -> dict[str, object]:
         "fps": args.fps,
         "music": args.music,
     }
-    if args.width is not None:
-        options["width"] = args.width
-    if args.height is not None:
-        options["height"] = args.height
+    flags = {
+        "width": args.width,
+        "height": args.height,
+        "voice": args.voice,
+        "speaking_rate": args.speaking_rate,
+        "query_provider": args.query_provider,
+        "footage_provider": args.footage_provider,
+    }
+    options.update({name: value for name, value in flags.items() if value is not None})
     captions: dict[str, object] = {
         "enabled": not args.no_captions,
         "highlight": not args.no_highlight,

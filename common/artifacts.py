@@ -33,6 +33,10 @@ class JobPaths:
         return self.work_dir / f"audio_{self.job_id}.wav"
 
     @property
+    def speech_timing(self) -> Path:
+        return self.work_dir / "speech_timing.json"
+
+    @property
     def captions(self) -> Path:
         return self.work_dir / "captions.json"
 

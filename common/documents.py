@@ -75,6 +75,24 @@ class FootageManifest(BaseModel):
     clips: list[FootageClip]
 
 
+class VoiceInfo(BaseModel):
+    id: str  # "<backend>:<name>", what a job's "voice" option names
+    backend: str
+    name: str
+    language: str | None = None
+
+
+class VoiceCatalog(BaseModel):
+    """The voices the TTS service has installed, for the gateway to list and check."""
+
+    default: str
+    voices: list[VoiceInfo]
+
+
+def voice_catalog_path(data_dir: Path) -> Path:
+    return data_dir / "catalog" / "voices.json"
+
+
 _D = TypeVar("_D", bound=BaseModel)
 
 

@@ -7,6 +7,7 @@ is told so.
 """
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from common.messages import JobOptions
 from gateway.deps import SettingsDep
 from gateway.schemas import GenerateRequest
+from gateway.voices import read_voice_catalog
 
 NO_TEXT_MESSAGE = "No text provided in request body"
 FORM_UPLOAD_MESSAGE = (
@@ -53,7 +55,10 @@ async def read_generate_request(request: Request, settings: SettingsDep) -> Gene
         raise HTTPException(
             status_code=400, detail="Text is not valid Unicode: it has an unpaired surrogate"
         )
-    return GenerateRequest(text=text, options=_parse_options(document.get("options")))
+    options = _parse_options(document.get("options"))
+    if options.voice is not None:
+        _check_voice(options.voice, settings.data_dir)
+    return GenerateRequest(text=text, options=options)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -80,6 +85,16 @@ def _is_valid_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _check_voice(voice: str, data_dir: Path) -> None:
+    catalog = read_voice_catalog(data_dir)
+    # Without a catalog yet, the TTS service is the one to refuse an unknown voice.
+    if catalog is not None and voice not in {known.id for known in catalog.voices}:
+        raise HTTPException(
+            status_code=400,
+            detail=f"Unknown voice {voice!r}: GET /api/v1/voices lists the installed voices",
+        )
 
 
 def _parse_options(options: Any) -> JobOptions:

@@ -1,22 +1,41 @@
 from common.artifacts import JobPaths
+from common.documents import save_document
 from common.messages import StageMessage
 from common.stage import REUSED, ReportProgress, StageResult
 from svc_tts.settings import TtsSettings
-from svc_tts.speech import load_voice, synthesize, voice_name
+from svc_tts.speech import write_speech
+from svc_tts.voices import Voices
 
 
 class TtsStage:
     name = "tts"
 
     def __init__(self, settings: TtsSettings) -> None:
-        self.voice = load_voice(settings.piper_voice)
-        self.provider = f"piper ({voice_name(settings.piper_voice)})"
+        self.voices = Voices(settings)
+        self.voices.publish(settings.data_dir)
+        # The default voice loads now, so a broken one stops the service before any job.
+        self.voices.get(None)
         self.sentence_pause = settings.sentence_pause
 
     def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         artifacts = {"audio": paths.relative(paths.audio)}
+        if paths.speech_timing.exists():
+            artifacts["timing"] = paths.relative(paths.speech_timing)
         if paths.audio.exists():
             return StageResult(artifacts, REUSED)
-        seconds = synthesize(self.voice, job.text, paths.audio, self.sentence_pause)
-        report(f"({seconds:.1f} s of narration)")
-        return StageResult(artifacts, self.provider)
+        voice_id, voice = self.voices.get(job.options.voice)
+        speech = write_speech(
+            voice, job.text, paths.audio, self.sentence_pause, job.options.speaking_rate
+        )
+        # Should the process die right here, the retry finds the audio and no timing, and
+        # the captions stage times the words by listening instead.
+        if speech.timing is not None:
+            save_document(speech.timing, paths.speech_timing)
+            artifacts["timing"] = paths.relative(paths.speech_timing)
+        report(f"({speech.seconds:.1f} s of narration)")
+        return StageResult(artifacts, _provider(voice_id))
+
+
+def _provider(voice_id: str) -> str:
+    backend, _, name = voice_id.partition(":")
+    return f"{backend} ({name})"

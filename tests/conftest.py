@@ -43,9 +43,10 @@ def broker(settings: Settings) -> Iterator[BrokerSession]:
 @pytest.fixture(scope="session")
 def narration(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A real narration WAV spoken by the bundled voice, and the text it says."""
-    from svc_tts.speech import load_voice, synthesize
+    from svc_tts.piper_backend import PiperSpeaker, bundled_model
+    from svc_tts.speech import write_speech
 
     text = "The dog ran to the park. The sun was warm and the sky was blue."
     wav = tmp_path_factory.mktemp("narration") / "narration.wav"
-    synthesize(load_voice(None), text, wav, sentence_pause=0.25)
+    write_speech(PiperSpeaker(bundled_model()), text, wav, sentence_pause=0.25, speaking_rate=1.0)
     return wav, text

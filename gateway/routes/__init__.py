@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from gateway.access import require_key
-from gateway.routes import health, jobs, probes, status, videos
+from gateway.routes import health, jobs, probes, status, videos, voices
 from gateway.schemas import ErrorBody
 
 _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
@@ -20,6 +20,9 @@ api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(jobs.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED)
 api_router.include_router(
     videos.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
+)
+api_router.include_router(
+    voices.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
 )
 api_router.include_router(health.router)
 

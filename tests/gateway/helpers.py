@@ -5,6 +5,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -12,12 +13,29 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from common.broker import BrokerSession
+from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
 from common.messages import ProgressEvent
 
 API = "/api/v1"
 NO_TEXT = {"error": "No text provided in request body"}
 NOT_FOUND = {"error": "Job not found"}
 NOT_READY = {"error": "Video not ready for download"}
+
+CATALOG = VoiceCatalog(
+    default="piper:joe-medium",
+    voices=[
+        VoiceInfo(id="piper:joe-medium", backend="piper", name="joe-medium", language="en_US"),
+        VoiceInfo(id="piper:amy", backend="piper", name="amy", language="en_US"),
+    ],
+)
+
+
+def publish_catalog(data_dir: Path) -> None:
+    """Write the voice catalog as the TTS service does at its start."""
+    path = voice_catalog_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CATALOG.model_dump_json())
+
 
 # gateway_with(**setting_overrides) -> a context manager yielding a client of that gateway.
 GatewayStarter = Callable[..., AbstractContextManager[TestClient]]

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from common.artifacts import output_video_path
 from common.broker import BrokerSession
 from common.errors import StageError
-from common.messages import JobOptions, parse_stage_message
-from common.progress import completed_event, failed_event, stage_event
+from common.messages import JobOptions, StageReport, parse_stage_message
+from common.progress import completed_event, failed_event, stage_done_event, stage_event
 from common.stages import QUEUED_MESSAGE
 from gateway.app import create_app
 from gateway.errors import BROKER_UNAVAILABLE_MESSAGE
@@ -231,6 +231,31 @@ def test_a_progress_event_updates_the_status(client: TestClient, broker: BrokerS
     assert status["status"] == "processing"
     assert status["progress"] == 60
     assert status["message"] == "Generating video search queries..."
+
+
+def test_the_job_detail_lists_each_finished_stage_with_its_provider(
+    client: TestClient, broker: BrokerSession
+) -> None:
+    # Given a job whose first two stages finished, reported in the wrong order
+    job_id = submit(client)
+    publish_progress(
+        broker, stage_done_event(job_id, "captions", StageReport(provider="whisper", seconds=3.2))
+    )
+    publish_progress(
+        broker, stage_done_event(job_id, "tts", StageReport(provider="piper (amy)", seconds=1.5))
+    )
+
+    # When a client asks for the job's detail
+    status = wait_for_status(client, job_id, lambda status: status["progress"] == 40)
+    detail = client.get(f"{API}/jobs/{job_id}").json()
+
+    # Then the stages are listed in pipeline order with who did them and how long it took
+    assert detail["stages"] == [
+        {"stage": "tts", "provider": "piper (amy)", "seconds": 1.5},
+        {"stage": "captions", "provider": "whisper", "seconds": 3.2},
+    ]
+    assert detail["message"] == status["message"] == "Generating captions... done: whisper, 3.2 s"
+    assert client.get(f"{API}/jobs/{uuid.uuid4()}").json() == NOT_FOUND
 
 
 def test_a_malformed_progress_event_is_dead_lettered_and_consuming_goes_on(

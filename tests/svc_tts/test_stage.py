@@ -1,22 +1,43 @@
+import shutil
 import wave
+from pathlib import Path
 
 import pytest
 
 from common.artifacts import JobPaths
+from common.documents import SpeechTiming, load_document
 from common.errors import StageError
-from common.messages import StageMessage
+from common.messages import JobOptions, StageMessage
 from common.settings import Settings
 from common.stage import REUSED, StageResult
+from svc_tts.piper_backend import bundled_model
 from svc_tts.settings import TtsSettings
 from svc_tts.stage import TtsStage
 
 
 @pytest.fixture(scope="module")
-def stage() -> TtsStage:
-    return TtsStage(TtsSettings())
+def voices_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A voice folder with one more voice: the bundled model under another name."""
+    folder = tmp_path_factory.mktemp("voices")
+    model = bundled_model()
+    shutil.copyfile(model, folder / "narrator.onnx")
+    shutil.copyfile(model.with_name(model.name + ".json"), folder / "narrator.onnx.json")
+    return folder
 
 
-def test_speaks_the_text_into_a_wav(stage: TtsStage, settings: Settings) -> None:
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory: pytest.TempPathFactory, voices_dir: Path) -> TtsStage:
+    data_dir = tmp_path_factory.mktemp("data")
+    return TtsStage(TtsSettings(data_dir=data_dir, voices_dir=voices_dir))
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
+        return wav.getnframes() / wav.getframerate()
+
+
+def test_speaks_the_text_into_a_wav_with_its_timing(stage: TtsStage, settings: Settings) -> None:
     # Given a job with two short sentences
     job = StageMessage(job_id="tts1", text="The fox ran. The river was cold.")
     paths = JobPaths(settings.data_dir, job.job_id)
@@ -25,18 +46,27 @@ def test_speaks_the_text_into_a_wav(stage: TtsStage, settings: Settings) -> None
     # When the stage runs
     result = stage.run(job, paths, notes.append)
 
-    # Then a mono 16-bit WAV named after the job holds a few seconds of speech
-    assert result == StageResult({"audio": "work/tts1/audio_tts1.wav"}, "piper (joe-medium)")
-    with wave.open(str(paths.audio)) as wav:
-        seconds = wav.getnframes() / wav.getframerate()
-        assert (wav.getnchannels(), wav.getsampwidth()) == (1, 2)
-    assert 1.0 < seconds < 6.0
-    assert notes and "narration" in notes[0]
+    # Then the default voice spoke it into a mono 16-bit WAV
+    assert result == StageResult(
+        {"audio": "work/tts1/audio_tts1.wav", "timing": "work/tts1/speech_timing.json"},
+        "piper (joe-medium)",
+    )
+    seconds = wav_seconds(paths.audio)
+    assert 1.5 < seconds < 6
+    assert notes == [f"({seconds:.1f} s of narration)"]
+    # And the voice's own timing covers both sentences, phoneme by phoneme, inside the audio
+    timing = load_document(SpeechTiming, paths.speech_timing)
+    assert len(timing.sentences) == 2
+    phonemes = [p for sentence in timing.sentences for p in sentence.phonemes]
+    assert [p.start for p in phonemes] == sorted(p.start for p in phonemes)
+    assert phonemes[-1].end == pytest.approx(seconds, abs=0.01)
+    # with a pause between the sentences
+    assert timing.sentences[1].start - timing.sentences[0].end == pytest.approx(0.25, abs=0.01)
 
 
 def test_running_again_keeps_the_existing_audio(stage: TtsStage, settings: Settings) -> None:
-    # Given a job whose audio was already made
-    job = StageMessage(job_id="tts2", text="Hello there.")
+    # Given a job whose audio was already written
+    job = StageMessage(job_id="tts2", text="Once upon a time.")
     paths = JobPaths(settings.data_dir, job.job_id)
     stage.run(job, paths, lambda note: None)
     first_write = paths.audio.stat().st_mtime_ns
@@ -44,14 +74,52 @@ def test_running_again_keeps_the_existing_audio(stage: TtsStage, settings: Setti
     # When the same message is delivered again
     result = stage.run(job, paths, lambda note: None)
 
-    # Then the artifact is reused, not rewritten
+    # Then the artifacts are reused, not rewritten
     assert paths.audio.stat().st_mtime_ns == first_write
-    assert result == StageResult({"audio": paths.relative(paths.audio)}, REUSED)
+    assert result == StageResult(
+        {"audio": paths.relative(paths.audio), "timing": paths.relative(paths.speech_timing)},
+        REUSED,
+    )
+
+
+def test_a_job_chooses_a_voice_from_the_folder(stage: TtsStage, settings: Settings) -> None:
+    # Given a job asking for the voice found in the voice folder
+    job = StageMessage(
+        job_id="tts3", text="Hello there.", options=JobOptions(voice="piper:narrator")
+    )
+
+    # When the stage runs, Then that voice speaks
+    result = stage.run(job, JobPaths(settings.data_dir, job.job_id), lambda note: None)
+    assert result.provider == "piper (narrator)"
+
+
+def test_a_faster_speaking_rate_makes_shorter_audio(stage: TtsStage, settings: Settings) -> None:
+    # Given the same text at the voice's own rate and at 1.5 times it
+    text = "The lighthouse keeper climbed the stairs every night."
+    lengths = {}
+    for rate in (1.0, 1.5):
+        job = StageMessage(
+            job_id=f"rate{int(rate * 10)}", text=text, options=JobOptions(speaking_rate=rate)
+        )
+        paths = JobPaths(settings.data_dir, job.job_id)
+        stage.run(job, paths, lambda note: None)
+        lengths[rate] = wav_seconds(paths.audio)
+
+    # Then the faster narration is about a third shorter
+    assert lengths[1.5] / lengths[1.0] == pytest.approx(1 / 1.5, abs=0.08)
+
+
+def test_an_unknown_voice_fails_naming_the_installed_ones(
+    stage: TtsStage, settings: Settings
+) -> None:
+    job = StageMessage(job_id="tts4", text="Hello.", options=JobOptions(voice="piper:nobody"))
+    with pytest.raises(StageError, match="unknown voice 'piper:nobody'; installed: piper:joe"):
+        stage.run(job, JobPaths(settings.data_dir, job.job_id), lambda note: None)
 
 
 def test_text_with_nothing_to_speak_fails_clearly(stage: TtsStage, settings: Settings) -> None:
     # Given a text of punctuation and emoji only
-    job = StageMessage(job_id="tts3", text="... !!! 🙂🎉")
+    job = StageMessage(job_id="tts5", text="... !!! 🙂🎉")
     paths = JobPaths(settings.data_dir, job.job_id)
 
     # When the stage runs, Then it fails with a readable reason and leaves no file

@@ -1,0 +1,72 @@
+"""The installed voices: found at start, loaded when first used, listed for the gateway."""
+
+import json
+import logging
+from pathlib import Path
+
+from common.artifacts import write_bytes_atomic
+from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
+from common.errors import StageError
+from svc_tts.coqui_backend import CoquiSpeaker
+from svc_tts.piper_backend import BUNDLED_VOICE, PiperSpeaker, bundled_model, folder_models
+from svc_tts.settings import TtsSettings
+from svc_tts.speech import Voice
+
+logger = logging.getLogger(__name__)
+
+
+class Voices:
+    def __init__(self, settings: TtsSettings) -> None:
+        self._settings = settings
+        self._piper_models = {BUNDLED_VOICE: bundled_model(), **folder_models(settings.voices_dir)}
+        self._loaded: dict[str, Voice] = {}
+        self.catalog = VoiceCatalog(default=settings.voice, voices=self._describe())
+        if settings.voice not in self.ids:
+            raise StageError(f"T2V_VOICE {settings.voice!r} is not installed; {self._choices()}")
+
+    @property
+    def ids(self) -> list[str]:
+        return [voice.id for voice in self.catalog.voices]
+
+    def get(self, voice_id: str | None) -> tuple[str, Voice]:
+        """The voice a job asks for (the default for None), loading it on first use."""
+        chosen = voice_id or self._settings.voice
+        if chosen not in self._loaded:
+            self._loaded[chosen] = self._load(chosen)
+        return chosen, self._loaded[chosen]
+
+    def publish(self, data_dir: Path) -> None:
+        """Write the catalog where the gateway reads it."""
+        write_bytes_atomic(voice_catalog_path(data_dir), self.catalog.model_dump_json().encode())
+
+    def _load(self, voice_id: str) -> Voice:
+        backend, _, name = voice_id.partition(":")
+        if backend == "piper" and name in self._piper_models:
+            logger.info("loading Piper voice %s", name)
+            return PiperSpeaker(self._piper_models[name])
+        if backend == "coqui" and self._settings.coqui_model == name:
+            logger.info("loading Coqui model %s", name)
+            settings = self._settings
+            return CoquiSpeaker(name, settings.coqui_config, settings.coqui_device)
+        raise StageError(f"unknown voice {voice_id!r}; {self._choices()}")
+
+    def _describe(self) -> list[VoiceInfo]:
+        voices = [
+            VoiceInfo(id=f"piper:{name}", backend="piper", name=name, language=_language(model))
+            for name, model in self._piper_models.items()
+        ]
+        if self._settings.coqui_model:
+            name = self._settings.coqui_model
+            voices.append(VoiceInfo(id=f"coqui:{name}", backend="coqui", name=name))
+        return voices
+
+    def _choices(self) -> str:
+        return f"installed: {', '.join(self.ids)}"
+
+
+def _language(model: Path) -> str | None:
+    try:
+        config = json.loads(model.with_name(model.name + ".json").read_text())
+        return str(config["language"]["code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
