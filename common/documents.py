@@ -67,7 +67,8 @@ class FootageClip(BaseModel):
     start: float = Field(ge=0)
     end: float = Field(ge=0)
     path: str  # relative to the data directory
-    source: str  # where the clip came from: "library:<file>" or "generated"
+    # Where the clip came from: "pexels:<id>", "pixabay:<id>", "library:<file>", "generated".
+    source: str
     term: str
 
 

@@ -68,3 +68,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # pika logs each failed connection attempt as several errors with a traceback; our own
     # one-line reconnect warnings say the same.
     logging.getLogger("pika").setLevel(logging.CRITICAL)
+    # httpx logs each request's full URL at INFO, and Pixabay takes its key in the URL.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

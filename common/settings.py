@@ -10,7 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="T2V_", extra="ignore")
+    # An empty variable counts as unset, as compose files pass optional keys through empty.
+    model_config = SettingsConfigDict(env_prefix="T2V_", extra="ignore", env_ignore_empty=True)
 
     broker_url: str = "amqp://guest:guest@localhost:5672/"
     # Prefix of every exchange and queue name, so several deployments (or test runs)

@@ -1,1 +1,2 @@
-"""The footage stage: one background clip per query segment, from a local library or generated."""
+"""The footage stage: a background clip per query segment, from Pexels, Pixabay, a local
+folder, or generated when none of them has one."""

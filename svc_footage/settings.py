@@ -1,8 +1,59 @@
+"""The footage service's settings: where clips may come from, and how patiently to fetch them."""
+
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from common.settings import Settings
 
+ProviderName = Literal["pexels", "pixabay", "library", "generated"]
+
 
 class FootageSettings(Settings):
+    # T2V_FOOTAGE_PROVIDERS="pexels,library": where to look, in order. A provider without
+    # its key or folder is skipped, a job's own choice is tried first, and generated clips
+    # end the list whether it names them or not, so a job never fails for lack of footage.
+    footage_providers: Annotated[tuple[ProviderName, ...], NoDecode] = (
+        "pexels",
+        "pixabay",
+        "library",
+        "generated",
+    )
     # A local folder of video files, matched to segments by the words in their file names.
     footage_dir: Path | None = None
+
+    # Secret so that a logged or printed settings object never shows them.
+    pexels_api_key: SecretStr | None = None
+    pixabay_api_key: SecretStr | None = None
+    # The real services by default; a proxy or a test server elsewhere.
+    pexels_base_url: str = "https://api.pexels.com"
+    pixabay_base_url: str = "https://pixabay.com/api"
+    # Results asked for per search term: enough to leave fresh clips for every segment.
+    footage_results_per_search: int = Field(default=15, ge=3, le=80)
+
+    # A provider that sends nothing for this long (connecting, or between bytes) has failed.
+    footage_request_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A failed request that may pass (a timeout, a 5xx, a 429, a cut-off download) is
+    # tried again after each of these pauses in turn, then the next source is asked.
+    footage_retry_delays: tuple[float, ...] = (1.0, 3.0)
+    # A 429's Retry-After is waited out up to this many seconds; a longer one means the
+    # provider is out of quota for now, and the next source is asked at once.
+    footage_max_retry_after_seconds: float = Field(default=10.0, ge=0)
+    # A clip file larger than this is not downloaded (a stray 4K master is hundreds of MB).
+    footage_download_max_bytes: int = Field(default=100_000_000, gt=0)
+    # A download still running after this long is abandoned for another clip.
+    footage_download_timeout_seconds: float = Field(default=60.0, gt=0)
+
+    @field_validator("footage_providers", mode="before")
+    @classmethod
+    def _split_comma_separated_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(name.strip().lower() for name in value.split(",") if name.strip())
+        return value
+
+    @property
+    def footage_cache_dir(self) -> Path:
+        """Downloaded clips, shared by every job and every copy of the service."""
+        return self.data_dir / "cache" / "footage"

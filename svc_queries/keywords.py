@@ -1,42 +1,179 @@
-"""Offline search terms: the most telling content words of a piece of text."""
+"""Offline search terms: the concrete nouns and noun phrases a piece of text is about.
+
+Word classes come from the word lists in :mod:`svc_queries.wordlists` and a few endings, not
+from a tagger, so the terms are good guesses: "old lighthouse", "dark rocks", "waves".
+"""
 
 import re
 from collections import Counter
+from typing import Literal, NamedTuple
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
-
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all almost also am an and any are as at be became because
-    become been before being below between both but by can could did do does doing done down
-    during each even ever every few for from further get got had has have having he her here
-    hers herself him himself his how however i if in into is it its itself just least less let
-    like made make many may me might more most much must my myself never no nor not now of off
-    often on once one only or other our ours ourselves out over own perhaps put quite rather
-    really said same say says see seem seemed she should since so some still such than that the
-    their theirs them themselves then there these they thing things this those though through
-    thus to too toward towards under until up upon us very was way we well went were what when
-    where whether which while who whom whose why will with within without would yet you your
-    yours yourself yourselves time times day days came come comes go goes going know knew
-    look looked looking took take takes told tell asked began away back long little first last
-    next new old two three four five six seven eight nine ten
-    """.split()
+from svc_queries.wordlists import (
+    ABSTRACT_NOUNS,
+    ADJECTIVES,
+    DETERMINERS,
+    NOUNS_THAT_LOOK_LIKE_OTHER_WORDS,
+    STOP_WORDS,
+    VERBS,
 )
 
+# The term of a story in which no noun is found at all.
+LAST_RESORT_TERM = "nature"
 
-def content_words(text: str) -> list[str]:
-    words = (match.group().lower().strip("'-") for match in _WORD.finditer(text))
-    return [word for word in words if len(word) > 2 and word not in STOP_WORDS]
+# Words (with inner apostrophes and hyphens), numbers, and the punctuation that ends a phrase.
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'-]*|\d[\d.,:]*|[.!?;:,()\"\u2013\u2014]")
+_SENTENCE_START_AFTER = frozenset('.!?:"')
+# Typographic quotes, as text pasted from a word processor has them, read as plain ones.
+_PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_ADJECTIVE_ENDINGS = ("ous", "ful", "less")
+
+WordKind = Literal["determiner", "adjective", "noun", "other"]
 
 
-def search_terms(text: str, limit: int = 3) -> list[str]:
-    """Up to ``limit`` terms, most frequent first, longer words breaking ties."""
-    counts = Counter(content_words(text))
-    ranked = sorted(counts, key=lambda word: (-counts[word], -len(word)))
-    return ranked[:limit]
+class Phrase(NamedTuple):
+    head: str  # the noun the phrase is about: "lighthouse"
+    text: str  # the noun with the word before it that describes it: "old lighthouse"
 
 
-def main_subject(text: str) -> str:
-    """The story's most frequent content word: the fallback term for a segment with none."""
-    terms = search_terms(text, limit=1)
-    return terms[0] if terms else "nature"
+def keyword_terms(texts: list[str], story: str) -> list[list[str]]:
+    """One to three search terms for each text; the story's main subject where a text has none."""
+    names = proper_names(story)
+    fallback = main_subject(story)
+    return [search_terms(text, names=names) or [fallback] for text in texts]
+
+
+def main_subject(story: str) -> str:
+    """What the whole story is most about, as one search term."""
+    terms = search_terms(story, limit=1, names=proper_names(story))
+    return terms[0] if terms else LAST_RESORT_TERM
+
+
+def search_terms(text: str, limit: int = 3, names: frozenset[str] = frozenset()) -> list[str]:
+    """Up to ``limit`` terms, the most mentioned things first, earlier ones breaking ties.
+
+    A thing mentioned as "waves" and "wave" counts once; it is worded as the phrase that
+    describes it most often, as a search for "old lighthouse" finds better footage than one
+    for "lighthouse".
+    """
+    mentions: dict[str, list[Phrase]] = {}  # in order of first mention
+    for phrase in noun_phrases(text, names):
+        mentions.setdefault(_singular(phrase.head), []).append(phrase)
+    ranked = sorted(mentions.values(), key=len, reverse=True)
+    return [_best_wording(phrases) for phrases in ranked[:limit]]
+
+
+def proper_names(story: str) -> frozenset[str]:
+    """Words capitalized where no sentence starts, and never written in lower case.
+
+    They are mostly the names of the people in a story, which no stock footage shows.
+    """
+    capitalized, lower = set(), set()
+    for word, sentence_start in _words(story):
+        if word[0].islower():
+            lower.add(word)
+        elif not sentence_start:
+            capitalized.add(word.lower())
+    return frozenset(capitalized - lower)
+
+
+def noun_phrases(text: str, names: frozenset[str] = frozenset()) -> list[Phrase]:
+    """The noun phrases of ``text`` in order: each noun with the word that describes it."""
+    phrases: list[Phrase] = []
+    stretch: list[tuple[str, WordKind]] = []  # adjectives and nouns since the last break
+    previous: WordKind = "other"
+    for token, sentence_start in _tokens(text):
+        word, possessive = _without_possessive(token.lower())
+        kind: WordKind = "other"
+        if token[0].isalpha() and not _is_name(token, word, sentence_start, names):
+            kind = _word_kind(word, previous)
+        if kind in ("adjective", "noun"):
+            stretch.append((word, kind))
+        if kind not in ("adjective", "noun") or possessive:
+            # A possessive ends a phrase too: "the keeper's lamp" is about two things.
+            phrases += _phrases_in(stretch)
+            stretch = []
+        previous = kind
+    return phrases + _phrases_in(stretch)
+
+
+def _word_kind(word: str, previous: WordKind) -> WordKind:
+    if word in DETERMINERS:
+        return "determiner"
+    if len(word) <= 2 or "'" in word:  # contractions are function words
+        return "other"
+    if word in STOP_WORDS or word in VERBS or word in ABSTRACT_NOUNS:
+        return "other"
+    if word in ADJECTIVES or word.endswith(_ADJECTIVE_ENDINGS):
+        return "adjective"
+    if word in NOUNS_THAT_LOOK_LIKE_OTHER_WORDS:
+        return "noun"
+    if word.endswith("ly") and len(word) > 4:
+        return "other"  # an adverb
+    if word.endswith(("ed", "ing")):
+        # A participle describes a thing only where an adjective could stand: "the frozen
+        # lake", "an old abandoned mill", but "the boat drifted", "she kept running".
+        return "adjective" if previous in ("determiner", "adjective") else "other"
+    return "noun"
+
+
+def _phrases_in(stretch: list[tuple[str, WordKind]]) -> list[Phrase]:
+    """Each noun that ends a run of nouns, with the word before it when that describes it.
+
+    Within a run the last noun is the thing ("lighthouse keeper"), except that a plural
+    seldom describes another noun in English, so it ends the run: a verb missing from the
+    word lists does not swallow its subject ("horses graze" gives "horses", "graze").
+    """
+    phrases = []
+    describer: str | None = None
+    for index, (word, kind) in enumerate(stretch):
+        next_is_noun = index + 1 < len(stretch) and stretch[index + 1][1] == "noun"
+        if kind == "noun" and (not next_is_noun or _looks_plural(word)):
+            phrases.append(Phrase(word, f"{describer} {word}" if describer else word))
+            describer = None
+        else:
+            describer = word
+    return phrases
+
+
+def _best_wording(phrases: list[Phrase]) -> str:
+    counts = Counter(phrase.text for phrase in phrases)
+    # max keeps the first of equals, so the earliest wording wins a tie.
+    return max(counts, key=lambda wording: (" " in wording, counts[wording]))
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Tokens with whether each starts a sentence (or a quotation), where a capital is no name."""
+    tokens = []
+    sentence_start = True
+    for match in _TOKEN.finditer(text.translate(_PLAIN_QUOTES)):
+        token = match.group()
+        tokens.append((token, sentence_start))
+        if token in _SENTENCE_START_AFTER:
+            sentence_start = True
+        elif token[0].isalnum():
+            sentence_start = False
+    return tokens
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    return [(token, start) for token, start in _tokens(text) if token[0].isalpha()]
+
+
+def _without_possessive(word: str) -> tuple[str, bool]:
+    if word.endswith("'s"):
+        return word[:-2], True  # "keeper's"
+    if word.endswith("s'"):
+        return word[:-1], True  # "sailors'"
+    return word.strip("'-"), False
+
+
+def _is_name(token: str, word: str, sentence_start: bool, names: frozenset[str]) -> bool:
+    return word in names or (token[0].isupper() and not sentence_start)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if _looks_plural(word) else word
+
+
+def _looks_plural(word: str) -> bool:
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))

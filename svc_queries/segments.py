@@ -1,6 +1,29 @@
 """Cut the narration into footage segments that cover it end to end."""
 
+from typing import NamedTuple
+
 from common.documents import CaptionGroup, Captions
+
+
+class Span(NamedTuple):
+    """A stretch of the narration that gets one piece of footage, and what is said in it."""
+
+    start: float
+    end: float
+    text: str
+
+
+def narration_spans(captions: Captions, story: str, target_seconds: float) -> list[Span]:
+    """The footage segments of the narration with their words, from 0 to its end."""
+    segments = split_segments(captions, target_seconds)
+    if not segments:
+        # Nothing was heard (silence, or a transcription that failed): one segment, the story.
+        return [Span(0.0, captions.duration, story)]
+    bounds = segment_bounds(segments, captions.duration)
+    return [
+        Span(start, end, " ".join(group.text for group in segment))
+        for segment, (start, end) in zip(segments, bounds, strict=True)
+    ]
 
 
 def split_segments(captions: Captions, target_seconds: float) -> list[list[CaptionGroup]]:

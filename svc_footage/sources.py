@@ -1,0 +1,193 @@
+"""Where one job's clips come from: stock providers, the local library, generated clips.
+
+Each source fills a segment's clip file or says it has nothing; the stage asks them in
+order. A source keeps what it learnt during the job (searches made, clips shown, a
+provider that stopped answering), so no request is repeated and no clip shown twice
+while there are others to show.
+"""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+import av
+
+from common.artifacts import atomic_path
+from common.documents import QuerySegment
+from svc_footage.cache import ClipCache, link_or_copy
+from svc_footage.fetching import Fetcher, FetchFailed
+from svc_footage.generated import clip_seed, clip_size, write_generated_clip
+from svc_footage.library import choose_file
+from svc_footage.stock import Frame, StockProvider, StockVideo, choose_rendition, rank_videos
+
+logger = logging.getLogger(__name__)
+
+# Downloads that may fail before a provider is left alone for the rest of the job: a CDN
+# that failed this often will most likely fail the next clip too, each failure costing
+# retries and timeouts.
+MAX_FAILED_DOWNLOADS = 3
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A segment's place in the video, and its clip's file name without a suffix."""
+
+    index: int
+    segment: QuerySegment
+    stem: Path
+
+
+class Found(NamedTuple):
+    term: str  # the search term the clip was found for
+    source: str  # as the manifest records it: "pexels:123", "library:<file>", "generated"
+    file: Path
+
+
+class FootageSource(Protocol):
+    name: str
+
+    def fill(self, slot: Slot, *, reuse: bool) -> Found | None:
+        """Write a clip for the slot's segment at its stem plus a suffix, or return None.
+
+        With ``reuse`` it may show a clip again; without, only clips not yet shown.
+        """
+        ...
+
+
+class StockSource:
+    """One stock provider's clips for one job, downloaded through the shared cache."""
+
+    def __init__(
+        self,
+        provider: StockProvider,
+        fetcher: Fetcher,
+        cache: ClipCache,
+        frame: Frame,
+        max_bytes: int,
+    ) -> None:
+        self.name = provider.name
+        self._provider = provider
+        self._fetcher = fetcher
+        self._cache = cache
+        self._frame = frame
+        self._max_bytes = max_bytes
+        self._searches: dict[str, list[StockVideo]] = {}
+        self._shown: set[str] = set()
+        self._unusable: set[str] = set()
+        self._failed_downloads = 0
+        self._out_of_service = False
+
+    def fill(self, slot: Slot, *, reuse: bool) -> Found | None:
+        target = slot.stem.with_suffix(".mp4")
+        seconds = slot.segment.end - slot.segment.start
+        for term in slot.segment.terms:
+            for video in rank_videos(self._search(term), self._frame, seconds):
+                if self._out_of_service:
+                    return None
+                if video.id in self._unusable or (video.id in self._shown and not reuse):
+                    continue
+                if self._fetch(video, target):
+                    self._shown.add(video.id)
+                    return Found(term, video.source, target)
+        return None
+
+    def _search(self, term: str) -> list[StockVideo]:
+        if term in self._searches:
+            return self._searches[term]
+        if self._out_of_service:
+            return []
+        try:
+            videos = self._provider.search(term, self._frame)
+        except FetchFailed as exc:
+            logger.warning(
+                "%s search failed (%s); not asking it again for this job", self.name, exc
+            )
+            self._out_of_service = True
+            videos = []
+        else:
+            if not videos:
+                logger.info("%s has no videos for %r", self.name, term)
+        self._searches[term] = videos
+        return videos
+
+    def _fetch(self, video: StockVideo, target: Path) -> bool:
+        file = choose_rendition(video, self._frame, self._max_bytes)
+        if file is None:
+            self._unusable.add(video.id)
+            return False
+        cached = self._cache.path_for(video, file)
+        try:
+            link_or_copy(cached, target)
+            return True
+        except FileNotFoundError:
+            pass  # not downloaded yet (or just tidied away): fetch it
+        try:
+            with atomic_path(target) as temporary:
+                self._fetcher.download(file.url, temporary)
+                check_playable(temporary)
+        except FetchFailed as exc:
+            self._unusable.add(video.id)
+            self._failed_downloads += 1
+            logger.warning("%s: could not download %s: %s", self.name, video.source, exc)
+            if self._failed_downloads >= MAX_FAILED_DOWNLOADS:
+                logger.warning("%s: too many failed downloads; leaving it for this job", self.name)
+                self._out_of_service = True
+            return False
+        self._cache.add(target, cached)
+        return True
+
+
+def check_playable(file: Path) -> None:
+    """Raise FetchFailed unless ``file`` is a video PyAV can open, so none is cached."""
+    try:
+        with av.open(str(file)) as container:
+            stream = container.streams.video[0]
+            if not stream.codec_context.width or not stream.codec_context.height:
+                raise FetchFailed("the download is a video stream without a size")
+    except (av.FFmpegError, IndexError) as exc:
+        raise FetchFailed("the download is not a playable video") from exc
+
+
+class LibrarySource:
+    """Files from the local footage folder whose names match a segment's terms."""
+
+    name = "library"
+
+    def __init__(self, files: list[Path]) -> None:
+        self._files = files
+        self._shown: set[Path] = set()
+
+    def fill(self, slot: Slot, *, reuse: bool) -> Found | None:
+        match = choose_file(self._files, slot.segment.terms, self._shown)
+        if match is None or (match.file in self._shown and not reuse):
+            return None
+        target = slot.stem.with_suffix(match.file.suffix.lower())
+        link_or_copy(match.file, target)
+        self._shown.add(match.file)
+        return Found(match.term, f"library:{match.file.name}", target)
+
+
+class GeneratedSource:
+    """An animated clip drawn for the segment: always there, so the last resort."""
+
+    name = "generated"
+
+    def __init__(self, frame: Frame, fps: int) -> None:
+        self._width, self._height = clip_size(frame.width, frame.height)
+        self._fps = fps
+
+    def fill(self, slot: Slot, *, reuse: bool = True) -> Found:
+        term = slot.segment.terms[0]
+        target = slot.stem.with_suffix(".mp4")
+        with atomic_path(target) as temporary:
+            write_generated_clip(
+                temporary,
+                # The index keeps segments about the same thing from looking alike.
+                seed=clip_seed(term, slot.index),
+                seconds=slot.segment.end - slot.segment.start,
+                width=self._width,
+                height=self._height,
+                fps=self._fps,
+            )
+        return Found(term, "generated", target)
