@@ -2,6 +2,7 @@
 
 import logging
 import time
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException
 
@@ -11,7 +12,7 @@ from common.stages import STAGE_NAMES
 from gateway.access import limit_rate
 from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep
 from gateway.generate_request import GenerateRequestDep
-from gateway.retention import available_video
+from gateway.retention import Retention, available_video
 from gateway.schemas import (
     ErrorBody,
     GenerateAccepted,
@@ -21,7 +22,7 @@ from gateway.schemas import (
     JobSummary,
     StageDetail,
 )
-from gateway.store import TERMINAL_STATUSES
+from gateway.store import TERMINAL_STATUSES, Job
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +65,11 @@ async def generate(job_request: GenerateRequestDep, intake: IntakeDep) -> Genera
 @router.get("/jobs", operation_id="list_jobs", response_model_exclude_none=True)
 def list_jobs(store: StoreDep, settings: SettingsDep, retention: RetentionDep) -> JobList:
     now = time.time()
-    summaries = {}
-    for job in store.list_all():
-        has_video = available_video(job, settings.data_dir, retention, now) is not None
-        summaries[job.job_id] = JobSummary(
-            status=job.status,
-            progress=job.progress,
-            message=job.message,
-            created_at=job.created_at,
-            output_file=job.output_file if has_video else None,
-        )
-    return JobList(jobs=summaries)
+    return JobList(
+        jobs={
+            job.job_id: _summary(job, settings.data_dir, retention, now) for job in store.list_all()
+        }
+    )
 
 
 @router.get(
@@ -85,19 +80,26 @@ def list_jobs(store: StoreDep, settings: SettingsDep, retention: RetentionDep) -
 )
 def job_detail(job: JobDep, settings: SettingsDep, retention: RetentionDep) -> JobDetail:
     """The job's status, with the provider and duration of each stage that has finished."""
-    has_video = available_video(job, settings.data_dir, retention, time.time()) is not None
+    summary = _summary(job, settings.data_dir, retention, time.time())
     return JobDetail(
-        status=job.status,
-        progress=job.progress,
-        message=job.message,
-        created_at=job.created_at,
+        **summary.model_dump(),
         updated_at=job.updated_at,
-        output_file=job.output_file if has_video else None,
         stages=[
             StageDetail(stage=name, provider=report.provider, seconds=round(report.seconds, 3))
             for name in STAGE_NAMES
             if (report := job.stages.get(name)) is not None
         ],
+    )
+
+
+def _summary(job: Job, data_dir: Path, retention: Retention, now: float) -> JobSummary:
+    has_video = available_video(job, data_dir, retention, now) is not None
+    return JobSummary(
+        status=job.status,
+        progress=job.progress,
+        message=job.message,
+        created_at=job.created_at,
+        output_file=job.output_file if has_video else None,
     )
 
 
