@@ -79,6 +79,20 @@ def test_a_story_becomes_a_downloadable_video(service: str, service_settings: Se
     with wave.open(str(audio)) as wav:
         assert abs(facts.duration - wav.getnframes() / wav.getframerate()) <= 0.1
 
+    # And the job's detail names who did each stage, offline, and how long each took
+    stages = requests.get(f"{service}/jobs/{job_id}", timeout=5).json()["stages"]
+    assert [stage["stage"] for stage in stages] == [
+        "tts",
+        "captions",
+        "queries",
+        "footage",
+        "render",
+    ]
+    providers = {stage["stage"]: stage["provider"] for stage in stages}
+    assert providers["tts"] == "piper (joe-medium)"
+    assert (providers["queries"], providers["footage"]) == ("keywords", "generated")
+    assert all(stage["seconds"] > 0 for stage in stages)
+
     # And the job list names the output file
     listed = requests.get(f"{service}/jobs", timeout=5).json()["jobs"][job_id]
     assert listed["output_file"] == f"output/video_{job_id}.mp4"
