@@ -1,6 +1,7 @@
 """Piper voices: the one bundled with the project, and any found in a configured folder."""
 
 import importlib.util
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,17 @@ from common.errors import ModelUnavailable
 from svc_tts.speech import SpokenChunk
 
 BUNDLED_VOICE = "joe-medium"
+
+# espeak ends a sentence at "Dr." or "Jan.", so the narration would pause in mid-sentence;
+# without the full stop it still reads "Dr" as "doctor" and "Jan" as "January".
+_ABBREVIATION_STOP = re.compile(
+    r"\b(Mr|Mrs|Ms|Dr|Prof|St|Mt|Jr|Sr|vs|etc|approx|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.(?=\s+\w)"
+)
+
+
+def without_abbreviation_stops(text: str) -> str:
+    return _ABBREVIATION_STOP.sub(r"\1", text)
 
 
 def bundled_model() -> Path:
@@ -48,7 +60,8 @@ class PiperSpeaker:
 
     def speak(self, text: str, speaking_rate: float) -> Iterator[SpokenChunk]:
         config = SynthesisConfig(length_scale=self._voice.config.length_scale / speaking_rate)
-        for chunk in self._voice.synthesize(text, config, include_alignments=self.aligned):
+        spoken = without_abbreviation_stops(text)
+        for chunk in self._voice.synthesize(spoken, config, include_alignments=self.aligned):
             alignments = chunk.phoneme_alignments
             phonemes = (
                 [(alignment.phoneme, int(alignment.num_samples)) for alignment in alignments]

@@ -126,3 +126,16 @@ def test_text_with_nothing_to_speak_fails_clearly(stage: TtsStage, settings: Set
     with pytest.raises(StageError, match="nothing the voice can speak"):
         stage.run(job, paths, lambda note: None)
     assert not paths.audio.exists()
+
+
+def test_abbreviations_do_not_break_a_sentence(stage: TtsStage, settings: Settings) -> None:
+    # Given one sentence with abbreviations that end in a full stop
+    job = StageMessage(job_id="tts6", text="Dr. Smith met Mr. Brown on Jan. 3rd in St. Ives.")
+    paths = JobPaths(settings.data_dir, job.job_id)
+
+    # When the stage speaks it
+    stage.run(job, paths, lambda note: None)
+
+    # Then the voice says it as one sentence, with no pause after each abbreviation
+    timing = load_document(SpeechTiming, paths.speech_timing)
+    assert len(timing.sentences) == 1
