@@ -7,3 +7,6 @@ class CaptionsSettings(Settings):
     whisper_device: str = "cpu"  # "cuda" or "auto" where a GPU is present
     whisper_compute_type: str = "int8"
     max_words_per_group: int = 3
+    # The espeak-ng voice the text is sounded out with to match it to what was spoken: the
+    # language of the narration (a Piper voice's "espeak.voice" in its .onnx.json).
+    espeak_voice: str = "en-us"

@@ -8,9 +8,6 @@ from faster_whisper import WhisperModel
 from common.documents import Word
 from common.errors import ModelUnavailable, StageError
 
-# Whisper can report a word as taking no time; captions need something to show.
-MIN_WORD_SECONDS = 0.05
-
 
 def load_model(model: str | None, device: str, compute_type: str) -> WhisperModel:
     """Load a model from disk only; ``None`` means the tiny.en bundled with the package."""
@@ -36,6 +33,7 @@ def audio_seconds(wav_path: Path) -> float:
 
 
 def transcribe_words(model: WhisperModel, wav_path: Path, duration: float) -> list[Word]:
+    """The words whisper recognises, as it spells them, with times inside the audio."""
     segments, _info = model.transcribe(
         str(wav_path),
         language="en",
@@ -52,6 +50,6 @@ def transcribe_words(model: WhisperModel, wav_path: Path, duration: float) -> li
             if not text:
                 continue
             start = min(max(float(timed.start), 0.0), duration)
-            end = min(max(float(timed.end), start + MIN_WORD_SECONDS), duration)
-            words.append(Word(text=text, start=start, end=max(end, start)))
+            end = min(max(float(timed.end), start), duration)
+            words.append(Word(text=text, start=start, end=end))
     return words

@@ -20,3 +20,17 @@ def test_groups_break_at_sentence_ends_and_pauses() -> None:
     # Then groups follow the speech's breaks and never exceed three words
     assert [g.text for g in groups] == ["The fox ran.", "It hid", "Later it slept", "well"]
     assert (groups[0].start, groups[0].end) == (0.0, 0.7)
+
+
+def test_titles_do_not_end_a_sentence_and_closing_quotes_do_not_hide_one() -> None:
+    # Given a title with a full stop, and a sentence ending inside quotation marks
+    words = _words(
+        ("Dr.", 0.0, 0.3), ("Hart", 0.35, 0.6), ("said", 0.65, 0.9),
+        ('"Hello."', 0.95, 1.3), ("Then", 1.35, 1.6), ("left.", 1.65, 2.0),
+    )  # fmt: skip
+
+    # When they are grouped
+    groups = group_words(words, max_words=3)
+
+    # Then "Dr." stays with the name and the quoted sentence ends its group
+    assert [g.text for g in groups] == ["Dr. Hart said", '"Hello."', "Then left."]
