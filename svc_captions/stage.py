@@ -77,5 +77,5 @@ def _speech_timing(job: StageMessage, paths: JobPaths) -> SpeechTiming | None:
         return load_document(SpeechTiming, input_artifact(job, paths, "timing"))
     except StageError as exc:
         # Listening to the audio still times the words, only less exactly.
-        logger.warning("job %s: speech timing unusable, using whisper (%s)", job.job_id, exc)
+        logger.warning("speech timing unusable, using whisper (%s)", exc)
         return None
