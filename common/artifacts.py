@@ -63,6 +63,11 @@ class JobPaths:
         return self.data_dir / relative
 
 
+def footage_cache_dir(data_dir: Path) -> Path:
+    """Downloaded clips, shared by every job and every copy of the footage service."""
+    return data_dir / "cache" / "footage"
+
+
 def output_video_path(data_dir: Path, job_id: str) -> Path:
     return data_dir / "output" / f"video_{job_id}.mp4"
 

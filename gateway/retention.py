@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.artifacts import JobPaths, output_video_path
+from common.artifacts import JobPaths, footage_cache_dir, output_video_path
 from common.logs import job_context
 from gateway.settings import GatewaySettings
 from gateway.store import Job, JobStore
@@ -26,12 +26,14 @@ _SECONDS_PER_HOUR = 3600.0
 class Retention:
     work_seconds: float
     output_seconds: float
+    cache_seconds: float = float("inf")
 
     @classmethod
     def of(cls, settings: GatewaySettings) -> "Retention":
         return cls(
             work_seconds=settings.work_retention_hours * _SECONDS_PER_HOUR,
             output_seconds=settings.output_retention_hours * _SECONDS_PER_HOUR,
+            cache_seconds=settings.cache_retention_hours * _SECONDS_PER_HOUR,
         )
 
     def video_expired(self, job: Job, now: float) -> bool:
@@ -52,7 +54,8 @@ def remove_expired_files(
     """Delete what finished jobs no longer need as of ``now``; return what was deleted.
 
     A job's work directory goes ``retention.work_seconds`` after it finished, a completed
-    job's video ``retention.output_seconds`` after. A failed job's video can never be
+    job's video ``retention.output_seconds`` after, and a clip in the shared footage cache
+    ``retention.cache_seconds`` after a job last used it. A failed job's video can never be
     downloaded (a job cancelled mid-render may still leave one), so it goes with the
     work directory.
     """
@@ -69,6 +72,20 @@ def remove_expired_files(
                 removed.append(paths.work_dir)
             if age > video_kept_for and _remove(paths.video):
                 removed.append(paths.video)
+    removed.extend(_remove_unused_cached_clips(data_dir, now - retention.cache_seconds))
+    return removed
+
+
+def _remove_unused_cached_clips(data_dir: Path, unused_since: float) -> list[Path]:
+    # The footage service marks a clip used each time a job takes it from the cache.
+    removed = []
+    for clip in sorted(footage_cache_dir(data_dir).glob("*")):
+        try:
+            unused = clip.is_file() and clip.stat().st_mtime < unused_since
+        except OSError:
+            continue
+        if unused and _remove(clip):
+            removed.append(clip)
     return removed
 
 

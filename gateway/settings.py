@@ -37,6 +37,8 @@ class GatewaySettings(Settings):
     work_retention_hours: float = Field(default=24.0, ge=0)
     # Completed videos stay downloadable this long.
     output_retention_hours: float = Field(default=168.0, ge=0)
+    # Stock clips in the shared footage cache that no job has used for this long.
+    cache_retention_hours: float = Field(default=720.0, ge=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -27,6 +27,15 @@ class ClipCache:
         safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", video.id)
         return self.folder / f"{video.provider}-{safe_id}-{file.width}x{file.height}.mp4"
 
+    def reuse(self, cached: Path, target: Path) -> None:
+        """Link ``cached`` to ``target``; FileNotFoundError if it is not in the cache."""
+        link_or_copy(cached, target)
+        # Kept fresh by use: the gateway's sweep deletes clips no job has used for a while.
+        try:
+            os.utime(cached)
+        except OSError as exc:
+            logger.debug("could not mark %s as used: %s", cached.name, exc)
+
     def add(self, downloaded: Path, cached: Path) -> None:
         """Keep ``downloaded`` as ``cached``; failing only costs a download next time."""
         try:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from common.artifacts import footage_cache_dir
 from common.settings import Settings
 
 ProviderName = Literal["pexels", "pixabay", "library", "generated"]
@@ -55,5 +56,4 @@ class FootageSettings(Settings):
 
     @property
     def footage_cache_dir(self) -> Path:
-        """Downloaded clips, shared by every job and every copy of the service."""
-        return self.data_dir / "cache" / "footage"
+        return footage_cache_dir(self.data_dir)

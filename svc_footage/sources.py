@@ -118,7 +118,7 @@ class StockSource:
             return False
         cached = self._cache.path_for(video, file)
         try:
-            link_or_copy(cached, target)
+            self._cache.reuse(cached, target)
             return True
         except FileNotFoundError:
             pass  # not downloaded yet (or just tidied away): fetch it

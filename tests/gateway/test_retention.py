@@ -1,11 +1,12 @@
 """Finished jobs' files expire: work folders after a day, videos after a week, by default."""
 
+import os
 import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from common.artifacts import JobPaths
+from common.artifacts import JobPaths, footage_cache_dir
 from common.broker import BrokerSession
 from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent
@@ -67,6 +68,22 @@ def test_only_the_files_of_jobs_finished_long_enough_ago_are_deleted(
 
     # And sweeping again finds nothing more to do
     assert remove_expired_files(store, data_dir, DEFAULT_RETENTION, now) == []
+
+
+def test_cached_clips_no_job_used_for_a_month_are_deleted(store: JobStore, data_dir: Path) -> None:
+    # Given two clips in the shared footage cache, one last used 31 days ago
+    now = time.time()
+    cache = footage_cache_dir(data_dir)
+    cache.mkdir(parents=True)
+    stale, fresh = cache / "pexels-1-64x112.mp4", cache / "pixabay-2-64x112.mp4"
+    for clip, last_used in ((stale, now - 31 * DAY), (fresh, now - 29 * DAY)):
+        clip.write_bytes(b"clip")
+        os.utime(clip, (last_used, last_used))
+    retention = Retention(work_seconds=DAY, output_seconds=7 * DAY, cache_seconds=30 * DAY)
+
+    # When the files are swept, Then only the one unused for longer than a month goes
+    assert remove_expired_files(store, data_dir, retention, now) == [stale]
+    assert fresh.is_file()
 
 
 def test_a_cancelled_job_is_swept_a_day_after_it_was_cancelled(
