@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from svc_captions.correction import corrected_spans
+from svc_captions.correction import WHISPER_LAG, corrected_spans
 from svc_captions.loudness import Loudness
 from svc_captions.spans import Span
 
@@ -57,8 +57,8 @@ def test_a_word_whisper_gave_no_length_is_placed_between_its_neighbours(
     # When the spans are corrected
     _, unplaced, _ = corrected_spans(spans, [4, 4, 4], loudness, duration=2.0)
 
-    # Then it takes the gap between the words around it
-    assert (unplaced.start, unplaced.end) == pytest.approx((0.4, 0.8))
+    # Then it takes the gap between the words around it, started by whisper's lag earlier
+    assert (unplaced.start, unplaced.end) == pytest.approx((0.4 - WHISPER_LAG, 0.8))
 
 
 def test_a_short_word_stretched_over_a_long_one_gives_its_time_back(tmp_path: Path) -> None:
@@ -71,9 +71,9 @@ def test_a_short_word_stretched_over_a_long_one_gives_its_time_back(tmp_path: Pa
     # When the spans are corrected
     *_, short, long = corrected_spans(spans, weights, loudness, duration=3.0)
 
-    # Then the two share their time by length
-    assert (short.start, short.end) == pytest.approx((0.8, 0.92))
-    assert (long.start, long.end) == pytest.approx((0.92, 2.0))
+    # Then the two share their time by length: "in" ends after its two sounds' share
+    assert short.end == pytest.approx(0.92)
+    assert (long.start, long.end) == pytest.approx((0.92 - WHISPER_LAG, 2.0))
 
 
 def test_a_word_starts_in_the_dip_of_loudness_just_before_whisper_says(
@@ -88,3 +88,32 @@ def test_a_word_starts_in_the_dip_of_loudness_just_before_whisper_says(
 
     # Then the word starts in the dip
     assert second.start == pytest.approx(1.0, abs=0.011)
+
+
+def test_a_word_starts_whisper_s_lag_before_whisper_says_where_no_dip_is_near(
+    tmp_path: Path,
+) -> None:
+    # Given a steady narration and two words whisper heard back to back at an even pace
+    loudness = _narration(tmp_path, (2.0, 0.5))
+    spans = [Span(0.3, 1.0), Span(1.0, 1.6)]
+
+    # When the spans are corrected
+    _, second = corrected_spans(spans, [7, 6], loudness, duration=2.0)
+
+    # Then the second starts as much earlier as whisper is late
+    assert second.start == pytest.approx(1.0 - WHISPER_LAG)
+
+
+def test_the_boundary_between_words_heard_back_to_back_moves_halfway_to_their_lengths(
+    tmp_path: Path,
+) -> None:
+    # Given a two-sound word whisper heard for 0.3 s, then an eight-sound word for 0.2 s
+    loudness = _narration(tmp_path, (1.0, 0.5))
+    spans = [Span(0.0, 0.3), Span(0.3, 0.5)]
+
+    # When the spans are corrected
+    first, second = corrected_spans(spans, [2, 8], loudness, duration=1.0)
+
+    # Then they part halfway between whisper's 0.3 s and their lengths' 0.1 s
+    assert first.end == pytest.approx(0.2)
+    assert second.start == pytest.approx(0.2 - WHISPER_LAG)
