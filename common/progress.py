@@ -16,15 +16,8 @@ def stage_event(job_id: str, stage: str, note: str | None = None) -> ProgressEve
 
 
 def stage_done_event(job_id: str, stage: str, report: StageReport) -> ProgressEvent:
-    info = stage_info(stage)
-    return ProgressEvent(
-        job_id=job_id,
-        stage=stage,
-        status="processing",
-        progress=info.progress,
-        message=f"{info.message} done: {report.provider}, {report.seconds:.1f} s",
-        report=report,
-    )
+    note = f"done: {report.provider}, {report.seconds:.1f} s"
+    return stage_event(job_id, stage, note).model_copy(update={"report": report})
 
 
 def completed_event(job_id: str, stage: str) -> ProgressEvent:

@@ -5,8 +5,16 @@ Each process builds one settings object at start-up; processes that need more
 """
 
 from pathlib import Path
+from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def split_commas(value: Any) -> Any:
+    """A list setting as the environment gives it: "a, b" becomes ("a", "b")."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
 
 
 class Settings(BaseSettings):

@@ -1,12 +1,12 @@
 """The gateway's settings: the shared ones plus how it serves, guards and tidies HTTP."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import NoDecode
 
-from common.settings import Settings
+from common.settings import Settings, split_commas
 
 
 class GatewaySettings(Settings):
@@ -25,7 +25,7 @@ class GatewaySettings(Settings):
 
     # T2V_API_KEYS="key-one,key-two"; none means the API is open. Secret so that a logged
     # or printed settings object never shows them.
-    api_keys: Annotated[tuple[SecretStr, ...], NoDecode] = ()
+    api_keys: Annotated[tuple[SecretStr, ...], NoDecode, BeforeValidator(split_commas)] = ()
     # New jobs per minute per API key (per client address while keys are off); 0 is no limit.
     rate_limit_per_minute: int = Field(default=120, ge=0)
     # A handler slower than this is answered 503 so clients and proxies are not left hanging;
@@ -39,13 +39,6 @@ class GatewaySettings(Settings):
     output_retention_hours: float = Field(default=168.0, ge=0)
     # Stock clips in the shared footage cache that no job has used for this long.
     cache_retention_hours: float = Field(default=720.0, ge=0)
-
-    @field_validator("api_keys", mode="before")
-    @classmethod
-    def _split_comma_separated_keys(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(key.strip() for key in value.split(",") if key.strip())
-        return value
 
     @property
     def jobs_db_path(self) -> Path:

@@ -7,7 +7,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from common.artifacts import footage_cache_dir
-from common.settings import Settings
+from common.settings import Settings, split_commas
 
 ProviderName = Literal["pexels", "pixabay", "library", "generated"]
 
@@ -50,9 +50,7 @@ class FootageSettings(Settings):
     @field_validator("footage_providers", mode="before")
     @classmethod
     def _split_comma_separated_names(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(name.strip().lower() for name in value.split(",") if name.strip())
-        return value
+        return split_commas(value.lower() if isinstance(value, str) else value)
 
     @property
     def footage_cache_dir(self) -> Path:
