@@ -8,8 +8,9 @@ configured list, or by its address while keys are off.
 import hashlib
 import hmac
 from collections.abc import Iterable
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from gateway.rate_limit import RateLimiter
 
@@ -50,8 +51,8 @@ SECURITY_SCHEMES = {
 def identify_client(request: Request) -> str:
     """The caller's name for rate limiting; 401 when keys are required and none is valid.
 
-    Headers are read here rather than through the framework's security classes: a status
-    poll is cheap, and every dependency it resolves costs about as much as the lookup.
+    Headers are read here rather than through the framework's security classes, so the
+    plain status route (see :mod:`gateway.routes.status`) checks keys the same way.
     """
     api_keys: ApiKeys = request.app.state.api_keys
     if not api_keys.required:
@@ -75,12 +76,12 @@ def _presented_keys(request: Request) -> list[str]:
     return keys
 
 
-async def require_key(request: Request) -> None:
-    identify_client(request)
+async def require_key(request: Request) -> str:
+    """The keyed routers' dependency; routes that need the caller's name reuse its answer."""
+    return identify_client(request)
 
 
-async def limit_rate(request: Request) -> None:
-    client = identify_client(request)
+async def limit_rate(request: Request, client: Annotated[str, Depends(require_key)]) -> None:
     limiter: RateLimiter = request.app.state.rate_limiter
     wait_seconds = limiter.acquire(client)
     if wait_seconds:
