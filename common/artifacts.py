@@ -7,12 +7,10 @@ renamed into place, so an artifact that exists is complete.
 
 import contextlib
 import glob
-import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 
 class JobPaths:
@@ -96,14 +94,6 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_bytes_atomic(target: Path, data: bytes) -> None:
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
-
-
-def write_json_atomic(target: Path, document: Any) -> None:
-    write_bytes_atomic(target, json.dumps(document, indent=2, ensure_ascii=False).encode())
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _fsync_file(path: Path) -> None:

@@ -10,7 +10,6 @@ long the work takes.
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -183,15 +182,3 @@ def check_broker(settings: Settings) -> None:
     session = BrokerSession(settings)
     session.open()
     session.close()
-
-
-def wait_for_broker(settings: Settings, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            check_broker(settings)
-            return
-        except BrokerUnavailable:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +86,6 @@ class Job:
     error_stage: str | None
     text: str
     options: JobOptions
-    # Stage name -> how it did its step, for the stages that have finished.
-    stages: dict[str, StageReport] = field(default_factory=dict)
 
 
 def new_job(job_id: str, text: str, options: JobOptions) -> Job:
@@ -140,10 +138,7 @@ class JobStore:
 
     def insert_all(self, jobs: list[Job]) -> None:
         """Store new jobs in one transaction: one disk sync however many there are."""
-        rows = [
-            {**asdict(job), "options": job.options.model_dump_json(), "stages": "{}"}
-            for job in jobs
-        ]
+        rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]
         columns = ", ".join(rows[0])
         placeholders = ", ".join(f":{column}" for column in rows[0])
         with self._lock, self._transaction():
@@ -158,6 +153,12 @@ class JobStore:
     def get(self, job_id: str) -> Job | None:
         rows = self._query("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
         return _job_from_row(rows[0]) if rows else None
+
+    def stage_reports(self, job_id: str) -> dict[str, StageReport]:
+        """How each finished stage of the job did its step, by stage name."""
+        rows = self._query("SELECT stages FROM jobs WHERE job_id = ?", (job_id,))
+        reports = json.loads(rows[0]["stages"]) if rows else {}
+        return {stage: StageReport.model_validate(report) for stage, report in reports.items()}
 
     def list_all(self) -> list[Job]:
         rows = self._query("SELECT * FROM jobs ORDER BY created_at, rowid", ())
@@ -235,10 +236,8 @@ class JobStore:
 def _job_from_row(row: sqlite3.Row) -> Job:
     fields = dict(row)
     fields["options"] = _parse_options(fields["options"])
-    fields["stages"] = {
-        stage: StageReport.model_validate(report)
-        for stage, report in json.loads(fields["stages"]).items()
-    }
+    # Read apart, by the one route that shows them: a status poll has no use for them.
+    del fields["stages"]
     return Job(**fields)
 
 

@@ -78,16 +78,19 @@ def list_jobs(store: StoreDep, settings: SettingsDep, retention: RetentionDep) -
     response_model_exclude_none=True,
     responses={404: {"model": ErrorBody}},
 )
-def job_detail(job: JobDep, settings: SettingsDep, retention: RetentionDep) -> JobDetail:
+def job_detail(
+    job: JobDep, store: StoreDep, settings: SettingsDep, retention: RetentionDep
+) -> JobDetail:
     """The job's status, with the provider and duration of each stage that has finished."""
     summary = _summary(job, settings.data_dir, retention, time.time())
+    reports = store.stage_reports(job.job_id)
     return JobDetail(
         **summary.model_dump(),
         updated_at=job.updated_at,
         stages=[
             StageDetail(stage=name, provider=report.provider, seconds=round(report.seconds, 3))
             for name in STAGE_NAMES
-            if (report := job.stages.get(name)) is not None
+            if (report := reports.get(name)) is not None
         ],
     )
 
