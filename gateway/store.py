@@ -131,11 +131,6 @@ class JobStore:
         with self._lock:
             self._connection.close()
 
-    def create(self, job_id: str, text: str, options: JobOptions) -> Job:
-        job = new_job(job_id, text, options)
-        self.insert_all([job])
-        return job
-
     def insert_all(self, jobs: list[Job]) -> None:
         """Store new jobs in one transaction: one disk sync however many there are."""
         rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]

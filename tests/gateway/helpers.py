@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from common.broker import BrokerSession
 from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
-from common.messages import ProgressEvent
+from common.messages import JobOptions, ProgressEvent
+from gateway.store import Job, JobStore, new_job
 
 API = "/api/v1"
 NO_TEXT = {"error": "No text provided in request body"}
@@ -39,6 +40,13 @@ def publish_catalog(data_dir: Path) -> None:
 
 # gateway_with(**setting_overrides) -> a context manager yielding a client of that gateway.
 GatewayStarter = Callable[..., AbstractContextManager[TestClient]]
+
+
+def create_job(store: JobStore, job_id: str, text: str, options: JobOptions) -> Job:
+    """Store a new queued job directly, as the gateway's intake does."""
+    job = new_job(job_id, text, options)
+    store.insert_all([job])
+    return job
 
 
 def submit(client: TestClient, text: str = "Once upon a time, in a faraway land...") -> str:

@@ -14,7 +14,14 @@ from common.progress import completed_event, failed_event, stage_event
 from gateway.retention import Retention, remove_expired_files
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
-from tests.gateway.helpers import API, GatewayStarter, publish_progress, submit, wait_for_status
+from tests.gateway.helpers import (
+    API,
+    GatewayStarter,
+    create_job,
+    publish_progress,
+    submit,
+    wait_for_status,
+)
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -23,7 +30,7 @@ DEFAULT_RETENTION = Retention(work_seconds=DAY, output_seconds=7 * DAY)
 
 def job_with_files(store: JobStore, data_dir: Path, last_event: ProgressEvent) -> JobPaths:
     """A job whose last event was ``last_event``, with an intermediate file and a video on disk."""
-    store.create(last_event.job_id, "A story.", JobOptions())
+    create_job(store, last_event.job_id, "A story.", JobOptions())
     assert store.apply(last_event)
     paths = JobPaths(data_dir, last_event.job_id)
     for path in (paths.audio, paths.video):

@@ -7,6 +7,7 @@ from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import COMPLETED_MESSAGE, QUEUED_MESSAGE
 from gateway.store import FinishedJob, Job, JobStore
+from tests.gateway.helpers import create_job
 
 
 def at(event: ProgressEvent, when: float) -> ProgressEvent:
@@ -22,7 +23,7 @@ def current(store: JobStore, job_id: str) -> Job:
 def test_a_new_job_is_queued_at_zero(store: JobStore) -> None:
     # Given nothing stored
     # When a job is created
-    created = store.create("job-1", "Once upon a time", JobOptions(fps=24))
+    created = create_job(store, "job-1", "Once upon a time", JobOptions(fps=24))
 
     # Then it reads back queued at 0 with its text, options and an integer creation time
     job = current(store, "job-1")
@@ -41,7 +42,7 @@ def test_an_unknown_job_id_reads_as_none(store: JobStore) -> None:
 
 def test_progress_moves_forward(store: JobStore) -> None:
     # Given a queued job
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
 
     # When the captions stage reports
     applied = store.apply(stage_event("job-1", "captions"))
@@ -54,7 +55,7 @@ def test_progress_moves_forward(store: JobStore) -> None:
 
 def test_a_late_event_from_an_earlier_stage_is_ignored(store: JobStore) -> None:
     # Given a job already at the queries stage
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     store.apply(stage_event("job-1", "queries"))
 
     # When the tts stage's event arrives late
@@ -68,7 +69,7 @@ def test_a_late_event_from_an_earlier_stage_is_ignored(store: JobStore) -> None:
 
 def test_notes_within_a_stage_apply_in_the_order_they_happened(store: JobStore) -> None:
     # Given a job whose tts stage reported a note at t=200
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     store.apply(at(stage_event("job-1", "tts", "sentence 2 of 3"), 200.0))
 
     # When an older note of the same stage arrives, then a newer one
@@ -85,7 +86,7 @@ def test_notes_within_a_stage_apply_in_the_order_they_happened(store: JobStore) 
 
 def test_a_duplicate_event_changes_nothing(store: JobStore) -> None:
     # Given a job that received an event
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     event = stage_event("job-1", "footage")
     store.apply(event)
     before = current(store, "job-1")
@@ -99,7 +100,7 @@ def test_a_duplicate_event_changes_nothing(store: JobStore) -> None:
 
 def test_completion_records_the_video_path_and_is_final(store: JobStore) -> None:
     # Given a completed job
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     store.apply(stage_event("job-1", "render"))
     store.apply(completed_event("job-1", "render"))
 
@@ -117,7 +118,7 @@ def test_completion_records_the_video_path_and_is_final(store: JobStore) -> None
 
 def test_failure_is_final_and_keeps_the_furthest_progress(store: JobStore) -> None:
     # Given a job at the captions stage
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     store.apply(stage_event("job-1", "captions"))
 
     # When a duplicate run of tts fails, then captions reports and render completes
@@ -143,13 +144,13 @@ def test_an_event_for_an_unknown_job_creates_nothing(store: JobStore) -> None:
 
 def test_jobs_are_listed_oldest_first(store: JobStore) -> None:
     for job_id in ("first", "second", "third"):
-        store.create(job_id, "text", JobOptions())
+        create_job(store, job_id, "text", JobOptions())
 
     assert [job.job_id for job in store.list_all()] == ["first", "second", "third"]
 
 
 def test_a_discarded_job_is_gone(store: JobStore) -> None:
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
 
     store.discard("job-1")
 
@@ -160,7 +161,7 @@ def test_jobs_survive_reopening_the_file(data_dir: Path) -> None:
     # Given a store with a job in progress, closed as a stopping gateway would
     path = data_dir / "jobs.sqlite3"
     first = JobStore(path, data_dir)
-    first.create("job-1", "A long story", JobOptions(width=720, height=1280))
+    create_job(first, "job-1", "A long story", JobOptions(width=720, height=1280))
     first.apply(stage_event("job-1", "footage"))
     before = current(first, "job-1")
     first.close()
@@ -176,7 +177,7 @@ def test_jobs_survive_reopening_the_file(data_dir: Path) -> None:
 
 def test_a_cancelled_job_is_failed_for_good(store: JobStore) -> None:
     # Given a job at the captions stage
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     store.apply(stage_event("job-1", "captions"))
 
     # When it is cancelled, and the stages running it report on
@@ -193,7 +194,7 @@ def test_a_cancelled_job_is_failed_for_good(store: JobStore) -> None:
 
 
 def test_a_finished_job_cannot_be_cancelled(store: JobStore) -> None:
-    store.create("job-1", "text", JobOptions())
+    create_job(store, "job-1", "text", JobOptions())
     store.apply(completed_event("job-1", "render"))
 
     assert not store.mark_cancelled("job-1")
@@ -204,7 +205,7 @@ def test_a_finished_job_cannot_be_cancelled(store: JobStore) -> None:
 def test_finished_jobs_are_found_by_when_they_finished(store: JobStore) -> None:
     # Given a job completed at 1000, one failed at 2000, and one still running since 0
     for job_id in ("completed", "failed", "running"):
-        store.create(job_id, "text", JobOptions())
+        create_job(store, job_id, "text", JobOptions())
     store.apply(at(completed_event("completed", "render"), 1000.0))
     store.apply(at(failed_event("failed", "tts", StageError("no voice")), 2000.0))
     store.apply(at(stage_event("running", "render"), 0.0))
