@@ -18,7 +18,20 @@ class StageError(T2VError):
 
 
 class TransientError(T2VError):
-    """A failure that may well not happen again: worth retrying after a pause."""
+    """A stage's failure that may well not happen again: retry the stage later.
+
+    The stage service shell puts the job on a delay queue and runs the stage again, up to
+    its attempt limit. Raise it only where the whole stage is worth running again.
+    """
+
+
+class ProviderUnavailable(T2VError):
+    """An external provider could not give what was asked; try the next provider.
+
+    Beside :class:`TransientError` because a provider's failure (a chat model timing
+    out, a footage search answering 503) is handled inside the stage, which falls back to
+    another provider at once; retrying the stage would only ask the same provider again.
+    """
 
 
 class MissingArtifact(StageError):

@@ -4,7 +4,7 @@ Every failure of httpx or of the provider is translated here into one of two err
 :class:`FetchInterrupted` for what may pass if asked again (timeouts, dropped connections,
 5xx, 429, cut-off downloads, a page that is not JSON) and :class:`FetchFailed` for what
 will not (other 4xx, files over the size or time limit). Callers see only these, after
-retries.
+retries; both are a :class:`ProviderUnavailable`, for the stage to ask the next source.
 """
 
 import datetime
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from common.errors import T2VError, TransientError
+from common.errors import ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +31,12 @@ USER_AGENT = "t2v-footage/0.1"
 _T = TypeVar("_T")
 
 
-class FetchFailed(T2VError):
+class FetchFailed(ProviderUnavailable):
     """A provider request that did not give what was asked; the stage falls back."""
 
 
-class FetchInterrupted(FetchFailed, TransientError):
-    """A failure that may well pass: worth another try after a pause."""
+class FetchInterrupted(FetchFailed):
+    """A failure that may well pass: worth another try by the Fetcher after a pause."""
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)

@@ -1,7 +1,7 @@
 """Search terms from a chat model behind an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM).
 
-Every failure leaves here as a :class:`TransientError` whose message says in a few words
-what went wrong, for the stage to fall back to keywords and to tell the user why.
+Every failure leaves here as a :class:`ProviderUnavailable` whose message says in a few
+words what went wrong, for the stage to fall back to keywords and to tell the user why.
 """
 
 import logging
@@ -11,7 +11,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError
 
-from common.errors import TransientError
+from common.errors import ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class ChatTermWriter:
         try:
             return parse_terms(answer, len(texts))
         except ValueError as problem:
-            raise TransientError("malformed answer twice") from problem
+            raise ProviderUnavailable("malformed answer twice") from problem
 
     def _ask(self, messages: list[ChatCompletionMessageParam]) -> str:
         """The model's reply; empty when the server's answer is not a chat completion."""
@@ -117,15 +117,15 @@ class ChatTermWriter:
                 response_format={"type": "json_object"},
             )
         except openai.APITimeoutError as exc:
-            raise TransientError("timeout") from exc
+            raise ProviderUnavailable("timeout") from exc
         except openai.APIConnectionError as exc:
-            raise TransientError("cannot connect") from exc
+            raise ProviderUnavailable("cannot connect") from exc
         except openai.RateLimitError as exc:
-            raise TransientError("rate limited") from exc
+            raise ProviderUnavailable("rate limited") from exc
         except openai.APIStatusError as exc:
-            raise TransientError(f"HTTP {exc.status_code}") from exc
+            raise ProviderUnavailable(f"HTTP {exc.status_code}") from exc
         except openai.OpenAIError as exc:
-            raise TransientError(type(exc).__name__) from exc
+            raise ProviderUnavailable(type(exc).__name__) from exc
         try:
             completion = ChatCompletionBody.model_validate_json(response.content)
         except ValidationError:

@@ -4,7 +4,7 @@ import logging
 
 from common.artifacts import JobPaths
 from common.documents import Captions, Queries, QuerySegment, load_document, save_document
-from common.errors import TransientError
+from common.errors import ProviderUnavailable
 from common.messages import StageMessage
 from common.stage import REUSED, ReportProgress, StageResult, input_artifact
 from svc_queries.keywords import keyword_terms
@@ -67,6 +67,6 @@ class QueriesStage:
             return keyword_terms(texts, job.text), f"{KEYWORDS} (llm not configured)"
         try:
             return self.chat.terms(texts), self.chat.provider
-        except TransientError as exc:
+        except ProviderUnavailable as exc:
             logger.warning("llm search terms failed (%s); using keywords instead", exc)
             return keyword_terms(texts, job.text), f"{KEYWORDS} (llm failed: {exc})"

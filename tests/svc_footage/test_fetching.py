@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import ProviderUnavailable, TransientError
 from svc_footage.fetching import (
     Fetcher,
     FetchFailed,
@@ -59,6 +60,21 @@ def test_server_errors_that_last_give_up_after_the_retries(
     with pytest.raises(FetchInterrupted, match="HTTP 500"):
         fetcher.get_json(f"{server.url}{JSON}", params={})
     assert server.count(JSON) == 1 + len(LIMITS.retry_delays)
+
+
+def test_a_failure_that_outlasts_the_retries_is_an_unavailable_provider(
+    server: StockServer, fetcher: Fetcher
+) -> None:
+    # Given a search that always fails with a server error
+    server.misbehave(JSON, *[Reply(status=503)] * 5)
+
+    # When its JSON is fetched
+    with pytest.raises(FetchInterrupted) as failure:
+        fetcher.get_json(f"{server.url}{JSON}", params={})
+
+    # Then the failure asks for the next source, not for the stage to run again later
+    assert isinstance(failure.value, ProviderUnavailable)
+    assert not isinstance(failure.value, TransientError)
 
 
 def test_too_many_requests_waits_as_long_as_retry_after_says(

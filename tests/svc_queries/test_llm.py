@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from common.documents import Queries, load_document
-from svc_queries.llm import parse_terms
+from common.errors import ProviderUnavailable, TransientError
+from svc_queries.llm import ChatTermWriter, parse_terms
 from svc_queries.settings import QueriesSettings
 from svc_queries.stage import QueriesStage
 from tests.svc_queries.chat_server import ChatServer, Reply, answer, terms_answer
@@ -135,6 +136,21 @@ def test_an_unreachable_model_leaves_the_job_to_keywords(tmp_path: Path) -> None
     # Then the keyword extractor wrote the queries, and the provider says why
     assert provider == "keywords (llm failed: cannot connect)"
     assert terms == LIGHTHOUSE_KEYWORD_TERMS
+
+
+def test_a_failing_model_is_an_unavailable_provider_not_a_stage_retry(
+    chat_server: ChatServer,
+) -> None:
+    # Given a chat model that fails with a server error
+    chat_server.replies = [Reply(status=503, content="Overloaded")]
+    writer = ChatTermWriter(chat_server.base_url, MODEL, None, TIMEOUT_SECONDS)
+
+    # When it is asked for terms
+    with pytest.raises(ProviderUnavailable, match="HTTP 503") as failure:
+        writer.terms(list(LIGHTHOUSE_SEGMENT_TEXTS))
+
+    # Then the failure asks for the next provider, not for the stage to run again later
+    assert not isinstance(failure.value, TransientError)
 
 
 def test_an_answer_may_come_in_a_code_fence() -> None:
