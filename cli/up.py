@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from common.broker import check_broker
+from common.amqp.session import check_broker
 from common.errors import BrokerUnavailable
 from common.settings import Settings
 

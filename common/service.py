@@ -6,30 +6,31 @@ idempotence makes the redelivery cheap. The work itself runs on worker threads s
 connection keeps answering heartbeats during a long render.
 """
 
-import errno
 import logging
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from pika.adapters.blocking_connection import BlockingChannel
 
+from common.amqp.session import BrokerSession, run_connected
+from common.amqp.topology import Topology
 from common.artifacts import JobPaths
-from common.broker import BrokerSession, run_connected
-from common.errors import BrokerUnavailable, InvalidMessage, StageError, T2VError, TransientError
+from common.errors import BrokerUnavailable, InvalidMessage, T2VError
 from common.logs import job_context
-from common.messages import ProgressEvent, StageMessage, StageReport, parse_stage_message
-from common.progress import (
-    completed_event,
-    failed_event,
-    failure_reason,
-    stage_done_event,
-    stage_event,
+from common.messages import StageMessage, parse_stage_message
+from common.policy import (
+    Cancelled,
+    Decision,
+    Failed,
+    Outcome,
+    PipelinePolicy,
+    Publication,
+    Succeeded,
 )
+from common.progress import stage_event
 from common.settings import Settings
 from common.stage import Stage
-from common.stages import next_stage
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class StageService:
         self.stop = threading.Event()
         self._workers = ThreadPoolExecutor(max_workers=prefetch, thread_name_prefix=stage.name)
         self._session: BrokerSession | None = None
+        self._policy = PipelinePolicy(Topology.of(settings), settings.max_attempts)
 
     def run_forever(self) -> None:
         """Consume until :attr:`stop` is set, surviving broker restarts."""
@@ -75,105 +77,52 @@ class StageService:
                 logger.exception("unexpected error while handling the job")
 
     def _process(self, session: BrokerSession, job: StageMessage, delivery_tag: int) -> None:
-        topology = session.topology
+        outcome = self._run_stage(session, job)
+        decision = self._policy.decide(self.stage.name, job, outcome)
+        for publication in decision.publications:
+            self._publish(session, publication)
         channel = session.channel
-        paths = JobPaths(self.settings.data_dir, job.job_id)
-
-        def emit(event: ProgressEvent) -> None:
-            routing_key = topology.progress_routing_key(self.stage.name)
-            session.call(
-                lambda: session.publish(topology.progress_exchange, routing_key, event.to_bytes())
-            )
-
-        if paths.cancel_marker.exists():
-            # The gateway has already marked the job; its remaining stages are skipped.
-            logger.info("job cancelled; stage %s skipped", self.stage.name)
+        if decision.dead_letters:
+            session.call(lambda: channel.basic_nack(delivery_tag, requeue=False))
+        else:
             session.call(lambda: channel.basic_ack(delivery_tag))
-            return
-        emit(stage_event(job.job_id, self.stage.name))
+        self._log(decision, outcome)
+
+    def _run_stage(self, session: BrokerSession, job: StageMessage) -> Outcome:
+        paths = JobPaths(self.settings.data_dir, job.job_id)
+        if paths.cancel_marker.exists():
+            return Cancelled()
+        name = self.stage.name
+
+        def tell(note: str | None = None) -> None:
+            event = stage_event(job.job_id, name, note)
+            self._publish(session, self._policy.progress(name, event))
+
+        tell()
         started = time.monotonic()
         try:
-            result = self.stage.run(
-                job, paths, lambda note: emit(stage_event(job.job_id, self.stage.name, note))
-            )
+            result = self.stage.run(job, paths, tell)
         except BrokerUnavailable:
             raise
         except Exception as raised:
-            failure = classify_failure(raised)
-            if isinstance(failure, TransientError) and job.attempt < self.settings.max_attempts:
-                self._retry(session, job, failure, emit)
-                session.call(lambda: channel.basic_ack(delivery_tag))
-                return
-            self._log_failure(raised, failure)
-            emit(failed_event(job.job_id, self.stage.name, failure))
-            session.call(lambda: channel.basic_nack(delivery_tag, requeue=False))
-            return
+            return Failed(raised)
+        return Succeeded(result, time.monotonic() - started)
 
-        report = StageReport(provider=result.provider, seconds=time.monotonic() - started)
-        emit(stage_done_event(job.job_id, self.stage.name, report))
-        following = next_stage(self.stage.name)
-        if following is None:
-            emit(completed_event(job.job_id, self.stage.name))
+    @staticmethod
+    def _publish(session: BrokerSession, publication: Publication) -> None:
+        body = publication.message.to_bytes()
+        session.call(lambda: session.publish(publication.exchange, publication.routing_key, body))
+
+    def _log(self, decision: Decision, outcome: Outcome) -> None:
+        name = self.stage.name
+        if isinstance(outcome, Cancelled):
+            logger.info("job cancelled; stage %s skipped", name)
+        elif isinstance(outcome, Succeeded):
+            logger.info("stage %s done: %s, %.2f s", name, outcome.result.provider, outcome.seconds)
+        elif decision.verdict == "retry":
+            logger.warning("stage %s %s", name, decision.reason)
+        elif isinstance(outcome.error, T2VError) or decision.failure is not outcome.error:
+            logger.error("stage %s failed: %s", name, decision.reason)
         else:
-            forward = job.model_copy(
-                update={"artifacts": {**job.artifacts, **result.artifacts}, "attempt": 1}
-            )
-            routing_key = topology.stage_routing_key(following)
-            session.call(
-                lambda: session.publish(topology.jobs_exchange, routing_key, forward.to_bytes())
-            )
-        session.call(lambda: channel.basic_ack(delivery_tag))
-        logger.info("stage %s done: %s, %.2f s", self.stage.name, report.provider, report.seconds)
-
-    def _retry(
-        self,
-        session: BrokerSession,
-        job: StageMessage,
-        failure: Exception,
-        emit: Callable[[ProgressEvent], None],
-    ) -> None:
-        """Send the job to wait in a delay queue, from which it comes back to this stage."""
-        topology = session.topology
-        delay = topology.retry_delay(job.attempt)
-        again = job.model_copy(update={"attempt": job.attempt + 1})
-        note = f"(attempt {job.attempt} failed: {failure_reason(failure)}; retrying in {delay:g} s)"
-        logger.warning("stage %s %s", self.stage.name, note)
-        routing_key = topology.stage_routing_key(self.stage.name)
-        session.call(
-            lambda: session.publish(
-                topology.retry_exchange(job.attempt), routing_key, again.to_bytes()
-            )
-        )
-        emit(stage_event(job.job_id, self.stage.name, note))
-
-    def _log_failure(self, raised: Exception, failure: Exception) -> None:
-        if isinstance(raised, T2VError) or raised is not failure:
-            logger.error("stage %s failed: %s", self.stage.name, failure_reason(failure))
-        else:
-            logger.exception("stage %s failed unexpectedly", self.stage.name)
-
-
-# Failures of the data directory that waiting will not mend, worded for the user.
-_PERMANENT_OS_ERRORS = {
-    errno.ENOSPC: "the data directory is full",
-    errno.EDQUOT: "the data directory is over its quota",
-    errno.EACCES: "the data directory is not writable",
-    errno.EPERM: "the data directory is not writable",
-    errno.EROFS: "the data directory is on a read-only file system",
-}
-
-
-def classify_failure(raised: Exception) -> Exception:
-    """The failure as the stage service treats it: TransientError to retry, else permanent.
-
-    Our own errors say what they are; an I/O error is worth a retry unless it is one of
-    the data directory's lasting troubles, which becomes a plain StageError saying so.
-    """
-    if isinstance(raised, T2VError):
-        return raised
-    if isinstance(raised, OSError):
-        lasting = _PERMANENT_OS_ERRORS.get(raised.errno or 0)
-        if lasting is not None:
-            return StageError(f"{lasting} ({raised.strerror})")
-        return TransientError(f"I/O error: {raised.strerror or raised}")
-    return raised
+            # Not an error of ours: the traceback is the only clue to what went wrong.
+            logger.exception("stage %s failed unexpectedly", name, exc_info=outcome.error)

@@ -1,6 +1,6 @@
 """The gateway's link to RabbitMQ: it queues new jobs and keeps the store current.
 
-A background thread owns the consuming connection (see :mod:`common.broker`) and applies
+A background thread owns the consuming connection (see :mod:`common.amqp.session`) and applies
 the progress queue to the job store; new jobs are published from the event loop by a
 :class:`ConfirmingPublisher` on a connection of its own. While the broker is unreachable,
 queuing a job fails at once instead of waiting for a reconnection.
@@ -14,14 +14,14 @@ import threading
 
 from pika.adapters.blocking_connection import BlockingChannel
 
-from common.broker import BrokerSession, run_connected
+from common.amqp.publisher import ConfirmingPublisher
+from common.amqp.session import BrokerSession, run_connected
+from common.amqp.topology import Topology
 from common.errors import BrokerUnavailable, InvalidMessage
 from common.logs import job_context
 from common.messages import StageMessage, parse_progress_event
 from common.settings import Settings
 from common.stages import STAGE_NAMES
-from common.topology import Topology
-from gateway.publisher import ConfirmingPublisher
 from gateway.store import Job, JobStore
 
 logger = logging.getLogger(__name__)

@@ -5,8 +5,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.service import StageService
+
+# Nothing listens on port 1, so connecting fails at once: the broker is "down".
+UNREACHABLE_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
 
 
 def get_message_from_queue(session: BrokerSession, queue: str, timeout: float = 20.0) -> bytes:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.errors import BrokerUnavailable
 from common.settings import Settings
 from tests.local_service import delete_topology

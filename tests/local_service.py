@@ -14,8 +14,8 @@ from pathlib import Path
 import pika
 import requests
 
+from common.amqp.topology import Topology
 from common.settings import Settings
-from common.topology import Topology
 
 REPO = Path(__file__).resolve().parents[1]
 

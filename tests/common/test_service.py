@@ -3,8 +3,8 @@
 import errno
 import time
 
+from common.amqp.session import BrokerSession
 from common.artifacts import JobPaths
-from common.broker import BrokerSession
 from common.documents import CaptionGroup, Captions, Word, save_document
 from common.errors import StageError
 from common.messages import StageMessage, parse_progress_event, parse_stage_message

@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.settings import Settings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
+from tests.broker_helpers import UNREACHABLE_BROKER_URL
 from tests.gateway.helpers import GatewayStarter, serve
-
-# Nothing listens on port 1, so connecting fails at once: the broker is "down".
-UNREACHABLE_BROKER_URL = "amqp://guest:guest@127.0.0.1:1/"
 
 
 @pytest.fixture

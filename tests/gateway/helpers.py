@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
 from common.messages import JobOptions, ProgressEvent
 from gateway.store import Job, JobStore, new_job

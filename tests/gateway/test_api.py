@@ -6,8 +6,8 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from common.amqp.session import BrokerSession
 from common.artifacts import output_video_path
-from common.broker import BrokerSession
 from common.errors import StageError
 from common.messages import JobOptions, StageReport, parse_stage_message
 from common.progress import completed_event, failed_event, stage_done_event, stage_event

@@ -2,8 +2,8 @@
 
 from fastapi.testclient import TestClient
 
+from common.amqp.session import BrokerSession
 from common.artifacts import JobPaths
-from common.broker import BrokerSession
 from common.errors import StageError
 from common.progress import completed_event, failed_event, stage_event
 from gateway.settings import GatewaySettings

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from tests.gateway.helpers import publish_catalog, serve

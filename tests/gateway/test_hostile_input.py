@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.messages import parse_stage_message
 from gateway.settings import GatewaySettings
 from tests.broker_helpers import get_message_from_queue

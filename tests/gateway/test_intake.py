@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.errors import BrokerUnavailable
 from common.messages import JobOptions
 from common.settings import Settings
 from gateway.broker import BrokerLink
 from gateway.intake import Intake
 from gateway.store import Job, JobStore
-from tests.gateway.conftest import UNREACHABLE_BROKER_URL
+from tests.broker_helpers import UNREACHABLE_BROKER_URL
 from tests.gateway.test_publisher import queued_messages
 
 pytestmark = pytest.mark.anyio

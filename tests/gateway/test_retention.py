@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from common.amqp.session import BrokerSession
 from common.artifacts import JobPaths, footage_cache_dir
-from common.broker import BrokerSession
 from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event

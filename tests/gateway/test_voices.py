@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.documents import VoiceCatalog
 from common.messages import parse_stage_message
 from gateway.settings import GatewaySettings

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import httpx
 
-from common.broker import BrokerSession
+from common.amqp.session import BrokerSession
 from common.progress import stage_event
 from common.settings import Settings
 from tests.gateway.helpers import publish_progress

@@ -1,4 +1,4 @@
-"""New jobs go to the broker from the event loop, with many confirms in flight at once.
+"""Publishing from the event loop, with many confirms in flight at once (the gateway's new jobs).
 
 A blocking channel waits for each publisher confirm before it sends the next message, so
 under load every new job queues behind the confirms of all the others. Here each request
@@ -19,6 +19,9 @@ from pika.channel import Channel
 from pika.frame import Method
 from pika.spec import Basic, BasicProperties
 
+from common.amqp.backoff import Backoff
+from common.amqp.parameters import connection_parameters
+from common.amqp.properties import message_properties
 from common.errors import BrokerUnavailable
 from common.settings import Settings
 
@@ -27,9 +30,8 @@ logger = logging.getLogger(__name__)
 
 class ConfirmingPublisher:
     def __init__(self, settings: Settings) -> None:
-        self._parameters = pika.URLParameters(settings.broker_url)
-        self._parameters.connection_attempts = 1
-        self._max_delay = settings.reconnect_max_delay
+        self._parameters = connection_parameters(settings)
+        self._backoff = Backoff(settings.reconnect_max_delay)
         self._connection: AsyncioConnection | None = None
         self._channel: Channel | None = None
         # Delivery tags count the channel's publishes from 1; futures wait in tag order.
@@ -70,13 +72,10 @@ class ConfirmingPublisher:
         message_id = str(tag)
         confirmed = asyncio.get_running_loop().create_future()
         self._unconfirmed[tag] = confirmed
-        properties = BasicProperties(
-            content_type="application/json",
-            delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=message_id,
-        )
         try:
-            channel.basic_publish(exchange, routing_key, body, properties, mandatory=True)
+            channel.basic_publish(
+                exchange, routing_key, body, message_properties(message_id), mandatory=True
+            )
             await asyncio.wait_for(confirmed, timeout)
         except TimeoutError as exc:
             raise BrokerUnavailable(f"the broker did not answer within {timeout:.0f} s") from exc
@@ -90,26 +89,26 @@ class ConfirmingPublisher:
             raise BrokerUnavailable("the broker refused the message: no queue is bound for it")
 
     async def _stay_connected(self) -> None:
-        delay = 1.0
         while not self._stop.is_set():
             try:
                 self._lost = await self._connect()
             except BrokerUnavailable as exc:
+                delay = self._backoff.next_delay()
                 logger.warning("publisher cannot connect (%s); retrying in %.0f s", exc, delay)
             else:
                 logger.info("publisher connected to the broker")
-                delay = 1.0
+                self._backoff.reset()
                 self._first_attempt_done.set()
                 if not self._stop.is_set():
                     await self._lost.wait()
                 self._disconnect()
                 if self._stop.is_set():
                     return
+                delay = self._backoff.next_delay()
                 logger.warning("publisher lost the broker; reconnecting in %.0f s", delay)
             self._first_attempt_done.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), delay)
-            delay = min(delay * 2, self._max_delay)
 
     async def _connect(self) -> asyncio.Event:
         """Open a connection and a confirming channel; return the event set when either closes."""

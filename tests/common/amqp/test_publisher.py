@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from common.broker import BrokerSession
+from common.amqp.publisher import ConfirmingPublisher
+from common.amqp.session import BrokerSession
 from common.errors import BrokerUnavailable
 from common.settings import Settings
-from gateway.publisher import ConfirmingPublisher
-from tests.gateway.conftest import UNREACHABLE_BROKER_URL
+from tests.broker_helpers import UNREACHABLE_BROKER_URL
 
 pytestmark = pytest.mark.anyio
 

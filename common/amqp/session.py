@@ -20,9 +20,12 @@ import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
+from common.amqp.backoff import Backoff
+from common.amqp.parameters import connection_parameters
+from common.amqp.properties import message_properties
+from common.amqp.topology import Topology
 from common.errors import BrokerUnavailable
 from common.settings import Settings
-from common.topology import Topology
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +33,7 @@ T = TypeVar("T")
 # on_message(channel, delivery_tag, body), called on the owner thread.
 MessageHandler = Callable[[BlockingChannel, int, bytes], None]
 
-_PERSISTENT_JSON = BasicProperties(
-    content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent
-)
+_PERSISTENT_JSON = message_properties()
 # The base of every error pika raises for a lost or refused connection or channel.
 AMQPError = pika.exceptions.AMQPError
 
@@ -42,9 +43,7 @@ class BrokerSession:
 
     def __init__(self, settings: Settings) -> None:
         self.topology = Topology.of(settings)
-        self._parameters = pika.URLParameters(settings.broker_url)
-        self._parameters.connection_attempts = 1
-        self._parameters.blocked_connection_timeout = 60
+        self._parameters = connection_parameters(settings)
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._owner: threading.Thread | None = None
@@ -158,20 +157,20 @@ def run_connected(
     ``on_open`` declares consumers on each fresh session; ``on_down`` runs whenever the
     connection is lost, so callers can stop using it.
     """
-    delay = 1.0
+    backoff = Backoff(settings.reconnect_max_delay)
     while not stop.is_set():
         session = BrokerSession(settings)
         try:
             session.open()
             on_open(session)
             logger.info("connected to the broker")
-            delay = 1.0
+            backoff.reset()
             session.serve(stop)
         except (BrokerUnavailable, AMQPError) as exc:
             on_down()
+            delay = backoff.next_delay()
             logger.warning("broker connection lost (%s); retrying in %.0f s", exc, delay)
             stop.wait(delay)
-            delay = min(delay * 2, settings.reconnect_max_delay)
         finally:
             session.close()
     on_down()
