@@ -16,7 +16,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from common.amqp.session import BrokerSession, run_connected
 from common.amqp.topology import Topology
 from common.artifacts import JobPaths
-from common.errors import BrokerUnavailable, InvalidMessage, T2VError
+from common.errors import BrokerUnavailable, T2VError
 from common.logs import job_context
 from common.messages import StageMessage, parse_stage_message
 from common.policy import (
@@ -54,15 +54,9 @@ class StageService:
     def _on_open(self, session: BrokerSession) -> None:
         self._session = session
         queue = session.topology.stage_queue(self.stage.name)
-        session.consume(queue, self._on_message, self.prefetch)
+        session.consume(queue, parse_stage_message, self._on_message, self.prefetch)
 
-    def _on_message(self, channel: BlockingChannel, delivery_tag: int, body: bytes) -> None:
-        try:
-            job = parse_stage_message(body)
-        except InvalidMessage as exc:
-            logger.error("dead-lettering a malformed message: %s", exc)
-            channel.basic_nack(delivery_tag, requeue=False)
-            return
+    def _on_message(self, _channel: BlockingChannel, delivery_tag: int, job: StageMessage) -> None:
         assert self._session is not None
         self._workers.submit(self._work, self._session, job, delivery_tag)
 

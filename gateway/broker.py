@@ -17,9 +17,9 @@ from pika.adapters.blocking_connection import BlockingChannel
 from common.amqp.publisher import ConfirmingPublisher
 from common.amqp.session import BrokerSession, run_connected
 from common.amqp.topology import Topology
-from common.errors import BrokerUnavailable, InvalidMessage
+from common.errors import BrokerUnavailable
 from common.logs import job_context
-from common.messages import StageMessage, parse_progress_event
+from common.messages import ProgressEvent, StageMessage, parse_progress_event
 from common.settings import Settings
 from common.stages import STAGE_NAMES
 from gateway.store import Job, JobStore
@@ -97,7 +97,12 @@ class BrokerLink:
                 self._stop.wait(_RESTART_DELAY)
 
     def _on_open(self, session: BrokerSession) -> None:
-        session.consume(session.topology.progress_queue, self._on_progress, _PROGRESS_PREFETCH)
+        session.consume(
+            session.topology.progress_queue,
+            parse_progress_event,
+            self._on_progress,
+            _PROGRESS_PREFETCH,
+        )
         self._session = session
         self._first_attempt_done.set()
 
@@ -105,13 +110,9 @@ class BrokerLink:
         self._session = None
         self._first_attempt_done.set()
 
-    def _on_progress(self, channel: BlockingChannel, delivery_tag: int, body: bytes) -> None:
-        try:
-            event = parse_progress_event(body)
-        except InvalidMessage as exc:
-            logger.error("dead-lettering a malformed progress event: %s", exc)
-            channel.basic_nack(delivery_tag, requeue=False)
-            return
+    def _on_progress(
+        self, channel: BlockingChannel, delivery_tag: int, event: ProgressEvent
+    ) -> None:
         with job_context(event.job_id):
             try:
                 applied = self._store.apply(event)

@@ -24,14 +24,15 @@ from common.amqp.backoff import Backoff
 from common.amqp.parameters import connection_parameters
 from common.amqp.properties import message_properties
 from common.amqp.topology import Topology
-from common.errors import BrokerUnavailable
+from common.errors import BrokerUnavailable, InvalidMessage
 from common.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# on_message(channel, delivery_tag, body), called on the owner thread.
-MessageHandler = Callable[[BlockingChannel, int, bytes], None]
+M = TypeVar("M")
+# on_message(channel, delivery_tag, message), called on the owner thread.
+MessageHandler = Callable[[BlockingChannel, int, M], None]
 
 _PERSISTENT_JSON = message_properties()
 # The base of every error pika raises for a lost or refused connection or channel.
@@ -114,14 +115,31 @@ class BrokerSession:
             with self._pending_lock:
                 self._pending.discard(future)
 
-    def consume(self, queue: str, on_message: MessageHandler, prefetch: int) -> None:
+    def consume(
+        self,
+        queue: str,
+        parse: Callable[[bytes], M],
+        on_message: MessageHandler[M],
+        prefetch: int,
+    ) -> None:
+        """Hand each delivery's parsed message to ``on_message``, which settles it.
+
+        A message ``parse`` rejects is dead-lettered here: a message is untrusted input, and
+        requeuing one that can never be read would only bring it back.
+        """
         channel = self.channel
         channel.basic_qos(prefetch_count=prefetch)
 
         def deliver(
             ch: BlockingChannel, method: Basic.Deliver, _props: BasicProperties, body: bytes
         ) -> None:
-            on_message(ch, method.delivery_tag, body)
+            try:
+                message = parse(body)
+            except InvalidMessage as exc:
+                logger.error("dead-lettering a malformed message from %s: %s", queue, exc)
+                ch.basic_nack(method.delivery_tag, requeue=False)
+                return
+            on_message(ch, method.delivery_tag, message)
 
         channel.basic_consume(queue, deliver)
 
