@@ -3,6 +3,9 @@
 import argparse
 import sys
 from pathlib import Path
+from typing import get_args
+
+from common.messages import CaptionPosition, FootageProvider, Orientation, QueryProvider
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,9 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     generate_parser.add_argument("text", help="the story text, or - to read it from stdin")
     generate_parser.add_argument("-o", "--output", type=Path, default=Path("output.mp4"))
     video = generate_parser.add_argument_group("video")
-    video.add_argument(
-        "--orientation", choices=["portrait", "landscape", "square"], default="portrait"
-    )
+    video.add_argument("--orientation", choices=get_args(Orientation), default="portrait")
     video.add_argument("--preview", action="store_true", help="half size, for a quick look")
     video.add_argument("--width", type=int, help="override the orientation's width")
     video.add_argument("--height", type=int, help="override the orientation's height")
@@ -32,16 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     captions = generate_parser.add_argument_group("captions")
     captions.add_argument("--no-captions", action="store_true")
     captions.add_argument("--no-highlight", action="store_true", help="no spoken-word colour")
-    captions.add_argument("--caption-position", choices=["bottom", "middle", "top"])
+    captions.add_argument("--caption-position", choices=get_args(CaptionPosition))
     captions.add_argument("--caption-size", type=int, help="font size in pixels")
     captions.add_argument("--caption-box", action="store_true", help="a box behind the text")
     providers = generate_parser.add_argument_group("providers (default: the T2V_ settings)")
     providers.add_argument("--voice", help="a voice id, e.g. piper:joe-medium (T2V_VOICE)")
     providers.add_argument("--speaking-rate", type=float, help="1.0 is the voice's own pace")
-    providers.add_argument("--query-provider", choices=["keywords", "llm"])
-    providers.add_argument(
-        "--footage-provider", choices=["pexels", "pixabay", "library", "generated"]
-    )
+    providers.add_argument("--query-provider", choices=get_args(QueryProvider))
+    providers.add_argument("--footage-provider", choices=get_args(FootageProvider))
     generate_parser.add_argument(
         "--data-dir", type=Path, help="where to keep intermediate files (T2V_DATA_DIR)"
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 from common.artifacts import JobPaths
 from common.messages import JobOptions, StageMessage
 from common.stage import ReportProgress, Stage
-from common.stages import PIPELINE, StageInfo
+from common.stages import PIPELINE, StageInfo, StageName
 from svc_captions.settings import CaptionsSettings
 from svc_captions.stage import CaptionsStage
 from svc_footage.settings import FootageSettings
@@ -22,7 +22,7 @@ from svc_tts.stage import TtsStage
 # on_progress(stage, note): note is None when the stage starts, else a note from inside it.
 OnProgress = Callable[[StageInfo, str | None], None]
 
-STAGE_FACTORIES: dict[str, Callable[[], Stage]] = {
+STAGE_FACTORIES: dict[StageName, Callable[[], Stage]] = {
     "tts": lambda: TtsStage(TtsSettings()),
     "captions": lambda: CaptionsStage(CaptionsSettings()),
     "queries": lambda: QueriesStage(QueriesSettings()),

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 from common.amqp.session import check_broker
 from common.errors import BrokerUnavailable
 from common.settings import Settings
+from common.stages import STAGE_NAMES
 
-SERVICES = ("gateway", "svc_tts", "svc_captions", "svc_queries", "svc_footage", "svc_render")
+SERVICES = ("gateway", *(f"svc_{name}" for name in STAGE_NAMES))
 STOP_GRACE_SECONDS = 10.0
 
 BROKER_HELP = """\

@@ -17,8 +17,14 @@ JobStatus = Literal["queued", "processing", "completed", "failed"]
 
 
 Orientation = Literal["portrait", "landscape", "square"]
+CaptionPosition = Literal["bottom", "middle", "top"]
+# Who writes a job's footage search terms: the offline keyword extractor or a chat model.
+QueryProvider = Literal["keywords", "llm"]
+# Where a job's background clips may come from; generated clips are the last resort.
+FootageProvider = Literal["pexels", "pixabay", "library", "generated"]
+
 # Full-size frames per orientation; a preview halves both sides.
-FRAME_SIZES: dict[str, tuple[int, int]] = {
+FRAME_SIZES: dict[Orientation, tuple[int, int]] = {
     "portrait": (1080, 1920),
     "landscape": (1920, 1080),
     "square": (1080, 1080),
@@ -39,7 +45,7 @@ class CaptionStyle(BaseModel):
     highlight_color: HexColor = "#FFD21F"
     outline_color: HexColor = "#000000"
     box: bool = False  # a translucent box behind the text, besides the outline
-    position: Literal["bottom", "middle", "top"] = "bottom"
+    position: CaptionPosition = "bottom"
 
 
 class JobOptions(BaseModel):
@@ -64,8 +70,8 @@ class JobOptions(BaseModel):
         default=None, max_length=200, description="A voice id from GET /api/v1/voices"
     )
     speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0, description="1.0 is the voice's own")
-    query_provider: Literal["keywords", "llm"] | None = None
-    footage_provider: Literal["pexels", "pixabay", "library", "generated"] | None = Field(
+    query_provider: QueryProvider | None = None
+    footage_provider: FootageProvider | None = Field(
         default=None, description="Tried first; the others follow when it has nothing"
     )
 

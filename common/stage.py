@@ -12,6 +12,7 @@ from typing import Protocol
 from common.artifacts import JobPaths
 from common.errors import MissingArtifact
 from common.messages import StageMessage
+from common.stages import StageName
 
 # Called by a stage with a short human-readable note on how far it has got.
 ReportProgress = Callable[[str], None]
@@ -31,7 +32,7 @@ REUSED = "reused"
 
 
 class Stage(Protocol):
-    name: str
+    name: StageName
 
     def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         """Do this stage's step for ``job``; return the artifacts it adds and who made them.

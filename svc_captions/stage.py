@@ -7,6 +7,7 @@ from common.documents import Captions, SpeechTiming, load_document, save_documen
 from common.errors import StageError
 from common.messages import StageMessage
 from common.stage import REUSED, ReportProgress, StageResult, input_artifact
+from common.stages import StageName
 from svc_captions.alignment import text_tokens, timed_tokens
 from svc_captions.grouping import group_words
 from svc_captions.heard import HeardWord, heard_in_timing, heard_in_transcript
@@ -29,7 +30,7 @@ class _Heard:
 
 
 class CaptionsStage:
-    name = "captions"
+    name: StageName = "captions"
 
     def __init__(self, settings: CaptionsSettings) -> None:
         self.model = load_model(

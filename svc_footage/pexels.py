@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ValidationError
 
+from common.messages import FootageProvider
 from svc_footage.fetching import Fetcher, FetchFailed
 from svc_footage.stock import Frame, StockVideo, VideoFile
 
@@ -27,7 +28,7 @@ class _SearchResults(BaseModel):
 
 
 class Pexels:
-    name = "pexels"
+    name: FootageProvider = "pexels"
 
     def __init__(self, fetcher: Fetcher, base_url: str, api_key: str, per_page: int) -> None:
         self._fetcher = fetcher

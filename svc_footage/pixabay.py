@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, ValidationError
 
+from common.messages import FootageProvider
 from svc_footage.fetching import Fetcher, FetchFailed
 from svc_footage.stock import Frame, StockVideo, VideoFile
 
@@ -29,7 +30,7 @@ class _SearchResults(BaseModel):
 
 
 class Pixabay:
-    name = "pixabay"
+    name: FootageProvider = "pixabay"
 
     def __init__(self, fetcher: Fetcher, base_url: str, api_key: str, per_page: int) -> None:
         self._fetcher = fetcher

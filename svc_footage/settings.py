@@ -1,22 +1,21 @@
 """The footage service's settings: where clips may come from, and how patiently to fetch them."""
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from common.artifacts import footage_cache_dir
+from common.messages import FootageProvider
 from common.settings import Settings, split_commas
-
-ProviderName = Literal["pexels", "pixabay", "library", "generated"]
 
 
 class FootageSettings(Settings):
     # T2V_FOOTAGE_PROVIDERS="pexels,library": where to look, in order. A provider without
     # its key or folder is skipped, a job's own choice is tried first, and generated clips
     # end the list whether it names them or not, so a job never fails for lack of footage.
-    footage_providers: Annotated[tuple[ProviderName, ...], NoDecode] = (
+    footage_providers: Annotated[tuple[FootageProvider, ...], NoDecode] = (
         "pexels",
         "pixabay",
         "library",

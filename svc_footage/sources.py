@@ -15,6 +15,7 @@ import av
 
 from common.artifacts import atomic_path
 from common.documents import QuerySegment
+from common.messages import FootageProvider
 from svc_footage.cache import ClipCache, link_or_copy
 from svc_footage.fetching import Fetcher, FetchFailed
 from svc_footage.generated import clip_seed, clip_size, write_generated_clip
@@ -45,7 +46,7 @@ class Found(NamedTuple):
 
 
 class FootageSource(Protocol):
-    name: str
+    name: FootageProvider
 
     def fill(self, slot: Slot, *, reuse: bool) -> Found | None:
         """Write a clip for the slot's segment at its stem plus a suffix, or return None.
@@ -152,7 +153,7 @@ def check_playable(file: Path) -> None:
 class LibrarySource:
     """Files from the local footage folder whose names match a segment's terms."""
 
-    name = "library"
+    name: FootageProvider = "library"
 
     def __init__(self, files: list[Path]) -> None:
         self._files = files
@@ -171,7 +172,7 @@ class LibrarySource:
 class GeneratedSource:
     """An animated clip drawn for the segment: always there, so the last resort."""
 
-    name = "generated"
+    name: FootageProvider = "generated"
 
     def __init__(self, frame: Frame, fps: int) -> None:
         self._width, self._height = clip_size(frame.width, frame.height)

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 
 from common.artifacts import JobPaths
 from common.documents import FootageClip, FootageManifest, Queries, load_document, save_document
-from common.messages import StageMessage
+from common.messages import FootageProvider, StageMessage
 from common.stage import REUSED, ReportProgress, StageResult, input_artifact
+from common.stages import StageName
 from svc_footage.cache import ClipCache
 from svc_footage.fetching import Fetcher, FetchLimits
 from svc_footage.library import library_files
 from svc_footage.pexels import Pexels
 from svc_footage.pixabay import Pixabay
-from svc_footage.settings import FootageSettings, ProviderName
+from svc_footage.settings import FootageSettings
 from svc_footage.sources import (
     FootageSource,
     Found,
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 class FootageStage:
-    name = "footage"
+    name: StageName = "footage"
 
     def __init__(self, settings: FootageSettings) -> None:
         self.settings = settings
@@ -78,7 +79,7 @@ class FootageStage:
         return sources
 
     def _source(
-        self, name: ProviderName, fetcher: Fetcher, cache: ClipCache, frame: Frame
+        self, name: FootageProvider, fetcher: Fetcher, cache: ClipCache, frame: Frame
     ) -> FootageSource | None:
         if name == "library":
             # Listed once per job, so files added to the folder count from the next job on.
@@ -91,7 +92,7 @@ class FootageStage:
             provider, fetcher, cache, frame, self.settings.footage_download_max_bytes
         )
 
-    def _stock_provider(self, name: ProviderName, fetcher: Fetcher) -> StockProvider | None:
+    def _stock_provider(self, name: FootageProvider, fetcher: Fetcher) -> StockProvider | None:
         settings = self.settings
         per_page = settings.footage_results_per_search
         if name == "pexels" and settings.pexels_api_key is not None:
@@ -102,7 +103,7 @@ class FootageStage:
             return Pixabay(fetcher, settings.pixabay_base_url, key, per_page)
         return None
 
-    def _usable(self, name: ProviderName) -> bool:
+    def _usable(self, name: FootageProvider) -> bool:
         settings = self.settings
         return {
             "pexels": settings.pexels_api_key is not None,
@@ -123,8 +124,8 @@ class FootageStage:
 
 
 def provider_order(
-    configured: Sequence[ProviderName], wanted: ProviderName | None
-) -> list[ProviderName]:
+    configured: Sequence[FootageProvider], wanted: FootageProvider | None
+) -> list[FootageProvider]:
     """The job's choice first, then the configured order, always ending in generated clips."""
     order = [wanted] if wanted is not None else []
     order += [name for name in configured if name not in order]

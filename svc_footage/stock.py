@@ -6,9 +6,9 @@ long enough not to loop, and, of that video, the smallest file that still fills 
 """
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
-Orientation = Literal["portrait", "landscape", "square"]
+from common.messages import FootageProvider, Orientation
 
 # Sides within this ratio of each other count as square: 4:5 is portrait, 1:1.05 square.
 SQUARE_TOLERANCE = 1.1
@@ -101,7 +101,7 @@ def choose_rendition(video: StockVideo, frame: Frame, max_bytes: int) -> VideoFi
 
 
 class StockProvider(Protocol):
-    name: str
+    name: FootageProvider
 
     def search(self, term: str, frame: Frame) -> list[StockVideo]:
         """Videos for ``term`` in order of relevance; raises FetchFailed when none can be had."""

@@ -1,10 +1,9 @@
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from common.messages import QueryProvider
 from common.settings import Settings
-
-QueryProvider = Literal["keywords", "llm"]
 
 
 class QueriesSettings(Settings):

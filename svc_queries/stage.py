@@ -5,8 +5,9 @@ import logging
 from common.artifacts import JobPaths
 from common.documents import Captions, Queries, QuerySegment, load_document, save_document
 from common.errors import ProviderUnavailable
-from common.messages import StageMessage
+from common.messages import QueryProvider, StageMessage
 from common.stage import REUSED, ReportProgress, StageResult, input_artifact
+from common.stages import StageName
 from svc_queries.keywords import keyword_terms
 from svc_queries.llm import ChatTermWriter
 from svc_queries.segments import Span, narration_spans
@@ -14,7 +15,7 @@ from svc_queries.settings import QueriesSettings
 
 logger = logging.getLogger(__name__)
 
-KEYWORDS = "keywords"
+KEYWORDS: QueryProvider = "keywords"
 
 
 def build_queries(spans: list[Span], terms: list[list[str]]) -> Queries:
@@ -27,7 +28,7 @@ def build_queries(spans: list[Span], terms: list[list[str]]) -> Queries:
 
 
 class QueriesStage:
-    name = "queries"
+    name: StageName = "queries"
 
     def __init__(self, settings: QueriesSettings) -> None:
         self.segment_seconds = settings.segment_seconds

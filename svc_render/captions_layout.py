@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from common.errors import StageError
-from common.messages import CaptionStyle
+from common.messages import CaptionPosition, CaptionStyle
 from svc_render.captions_overlay import CaptionOverlay
 
 CaptionFont = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -295,7 +295,7 @@ def _fitted_span(low: float, high: float, padding: float, limit: int) -> tuple[f
     return (low + high - length) / 2, length
 
 
-def _caption_top(image_height: int, width: int, height: int, position: str) -> int:
+def _caption_top(image_height: int, width: int, height: int, position: CaptionPosition) -> int:
     top_margin, bottom_margin = PORTRAIT_MARGINS if height > width else OTHER_MARGINS
     if position == "top":
         top = height * top_margin

@@ -4,6 +4,7 @@ from common.artifacts import JobPaths, atomic_path
 from common.documents import Captions, FootageManifest, load_document
 from common.messages import StageMessage
 from common.stage import REUSED, ReportProgress, StageResult, input_artifact
+from common.stages import StageName
 from svc_render.background import FootageSpan
 from svc_render.narration import read_narration
 from svc_render.render import VideoFormat, render_video
@@ -12,7 +13,7 @@ from svc_render.soundtrack import AudioMix, soundtrack
 
 
 class RenderStage:
-    name = "render"
+    name: StageName = "render"
 
     def __init__(self, settings: RenderSettings) -> None:
         self.settings = settings

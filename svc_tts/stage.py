@@ -2,13 +2,14 @@ from common.artifacts import JobPaths
 from common.documents import save_document
 from common.messages import StageMessage
 from common.stage import REUSED, ReportProgress, StageResult
+from common.stages import StageName
 from svc_tts.settings import TtsSettings
 from svc_tts.speech import write_speech
 from svc_tts.voices import Voices
 
 
 class TtsStage:
-    name = "tts"
+    name: StageName = "tts"
 
     def __init__(self, settings: TtsSettings) -> None:
         self.voices = Voices(settings)
