@@ -1,4 +1,4 @@
-"""The bodies the API sends and receives, as the contract in api-contract.md fixes them."""
+"""The bodies the API sends and receives, as docs/api-contract.md fixes them."""
 
 from typing import Literal
 

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 # Columns added since the first release, for stores created before them.
 _ADDED_COLUMNS = {"stages": "TEXT NOT NULL DEFAULT '{}'"}
 
-# Rule 5 of the design in one statement, so no event can interleave between a read and
+# Rule 5 of docs/design.md in one statement, so no event can interleave between a read and
 # a write: finished jobs never change; otherwise an event applies when it moves the job
 # forward, or restates the current progress with a newer note. Terminal events always
 # apply to an unfinished job, but never pull its progress back.

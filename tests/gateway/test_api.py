@@ -1,4 +1,4 @@
-"""The HTTP API against a real RabbitMQ: the contract in api-contract.md, errors included."""
+"""The HTTP API against a real RabbitMQ: the contract in docs/api-contract.md, errors included."""
 
 import time
 import uuid
