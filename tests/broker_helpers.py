@@ -23,6 +23,11 @@ def get_message_from_queue(session: BrokerSession, queue: str, timeout: float = 
     raise AssertionError(f"no message on {queue} within {timeout} s")
 
 
+def queued_messages(session: BrokerSession, queue: str) -> int:
+    declared = session.call(lambda: session.channel.queue_declare(queue, passive=True))
+    return int(declared.method.message_count)
+
+
 def drain_queue(session: BrokerSession, queue: str) -> list[bytes]:
     bodies: list[bytes] = []
     while True:

@@ -13,8 +13,7 @@ from common.settings import Settings
 from gateway.broker import BrokerLink
 from gateway.intake import Intake
 from gateway.store import Job, JobStore
-from tests.broker_helpers import UNREACHABLE_BROKER_URL
-from tests.gateway.test_publisher import queued_messages
+from tests.broker_helpers import UNREACHABLE_BROKER_URL, queued_messages
 
 pytestmark = pytest.mark.anyio
 

@@ -9,14 +9,9 @@ from common.amqp.publisher import ConfirmingPublisher
 from common.amqp.session import BrokerSession
 from common.errors import BrokerUnavailable
 from common.settings import Settings
-from tests.broker_helpers import UNREACHABLE_BROKER_URL
+from tests.broker_helpers import UNREACHABLE_BROKER_URL, queued_messages
 
 pytestmark = pytest.mark.anyio
-
-
-def queued_messages(broker: BrokerSession, queue: str) -> int:
-    declared = broker.call(lambda: broker.channel.queue_declare(queue, passive=True))
-    return int(declared.method.message_count)
 
 
 async def test_concurrent_publishes_are_all_confirmed_and_stored(
