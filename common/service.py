@@ -1,9 +1,9 @@
-"""Runs a :class:`Stage` as a broker consumer, following the reliability rules.
+"""Runs a :class:`Stage` as a broker consumer, following the reliability rules of docs/design.md.
 
-A delivery is acked only after the stage's artifact is on disk and the next stage's
-message is confirmed by the broker; until then a crash means redelivery, and the stage's
-idempotence makes the redelivery cheap. The work itself runs on worker threads so the
-connection keeps answering heartbeats during a long render.
+A delivery is acked only after the stage's artifact is on disk and the messages the
+policy (:mod:`common.policy`) decided on are confirmed by the broker; until then a crash
+means redelivery, and the stage's idempotence makes the redelivery cheap. The work itself
+runs on worker threads so the connection keeps answering heartbeats during a long render.
 """
 
 import logging
