@@ -21,7 +21,7 @@ from common.progress import (
     stage_event,
 )
 from common.stage import StageResult
-from common.stages import next_stage
+from common.stages import StageName, next_stage
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class PipelinePolicy:
     # Tries of a stage whose failure may pass, the first included.
     max_attempts: int
 
-    def decide(self, stage: str, job: StageMessage, outcome: Outcome) -> Decision:
+    def decide(self, stage: StageName, job: StageMessage, outcome: Outcome) -> Decision:
         if isinstance(outcome, Cancelled):
             # The gateway has already marked the job failed; its remaining stages are skipped.
             return Decision("skip")
@@ -90,7 +90,7 @@ class PipelinePolicy:
             failure=failure,
         )
 
-    def _succeeded(self, stage: str, job: StageMessage, outcome: Succeeded) -> Decision:
+    def _succeeded(self, stage: StageName, job: StageMessage, outcome: Succeeded) -> Decision:
         report = StageReport(provider=outcome.result.provider, seconds=outcome.seconds)
         done = self.progress(stage, stage_done_event(job.job_id, stage, report))
         following = next_stage(stage)
@@ -105,7 +105,7 @@ class PipelinePolicy:
         )
         return Decision("forward", (done, publication))
 
-    def _retry(self, stage: str, job: StageMessage, failure: Exception) -> Decision:
+    def _retry(self, stage: StageName, job: StageMessage, failure: Exception) -> Decision:
         """The job waits in a delay queue, from which it comes back to this stage."""
         delay = self.topology.retry_delay(job.attempt)
         again = job.model_copy(update={"attempt": job.attempt + 1})
@@ -116,7 +116,7 @@ class PipelinePolicy:
         told = self.progress(stage, stage_event(job.job_id, stage, note))
         return Decision("retry", (waiting, told), reason=note, failure=failure)
 
-    def progress(self, stage: str, event: ProgressEvent) -> Publication:
+    def progress(self, stage: StageName, event: ProgressEvent) -> Publication:
         """How ``stage`` tells the gateway of ``event``."""
         return Publication(
             self.topology.progress_exchange, self.topology.progress_routing_key(stage), event

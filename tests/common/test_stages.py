@@ -1,3 +1,5 @@
+"""The pipeline's stages: one list of names, in order."""
+
 from typing import get_args
 
 from common.stages import PIPELINE, STAGE_NAMES, StageName
