@@ -1,4 +1,5 @@
 import shutil
+import statistics
 import wave
 from pathlib import Path
 
@@ -94,19 +95,26 @@ def test_a_job_chooses_a_voice_from_the_folder(stage: TtsStage, settings: Settin
 
 
 def test_a_faster_speaking_rate_makes_shorter_audio(stage: TtsStage, settings: Settings) -> None:
-    # Given the same text at the voice's own rate and at 1.5 times it
+    # Given the same text at the voice's own rate and at 1.5 times it, spoken three times
+    # each: the voice varies its timing a little on every take
     text = "The lighthouse keeper climbed the stairs every night."
     lengths = {}
     for rate in (1.0, 1.5):
-        job = StageMessage(
-            job_id=f"rate{int(rate * 10)}", text=text, options=JobOptions(speaking_rate=rate)
-        )
-        paths = JobPaths(settings.data_dir, job.job_id)
-        stage.run(job, paths, lambda note: None)
-        lengths[rate] = wav_seconds(paths.audio)
+        takes = []
+        for take in range(3):
+            job = StageMessage(
+                job_id=f"rate{int(rate * 10)}-{take}",
+                text=text,
+                options=JobOptions(speaking_rate=rate),
+            )
+            paths = JobPaths(settings.data_dir, job.job_id)
+            stage.run(job, paths, lambda note: None)
+            takes.append(wav_seconds(paths.audio))
+        lengths[rate] = statistics.median(takes)
 
-    # Then the faster narration is about a third shorter
-    assert lengths[1.5] / lengths[1.0] == pytest.approx(1 / 1.5, abs=0.08)
+    # Then the faster narration is a quarter to a third shorter: the voice's length scale
+    # does not shorten speech in exact proportion (about 0.73 of it at 1.5, measured)
+    assert 0.6 < lengths[1.5] / lengths[1.0] < 0.8
 
 
 def test_an_unknown_voice_fails_naming_the_installed_ones(
