@@ -3,8 +3,9 @@
 Every failure of httpx or of the provider is translated here into one of two errors:
 :class:`FetchInterrupted` for what may pass if asked again (timeouts, dropped connections,
 5xx, 429, cut-off downloads, a page that is not JSON) and :class:`FetchFailed` for what
-will not (other 4xx, files over the size or time limit). Callers see only these, after
-retries; both are a :class:`ProviderUnavailable`, for the stage to ask the next source.
+will not (other 4xx, files over the size or time limit, a download the rules of
+:mod:`svc_footage.download_rules` refuse). Callers see only these, after retries; both are
+a :class:`ProviderUnavailable`, for the stage to ask the next source.
 """
 
 import datetime
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 import httpx
 
 from common.errors import ProviderUnavailable
+from svc_footage.download_rules import DownloadRefused, DownloadRules, guarded_client
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +56,19 @@ class FetchLimits:
 
 
 class Fetcher:
-    """GET requests over one httpx client, each retried while its failure may pass.
+    """GET requests, each retried while its failure may pass.
 
-    A context manager: the client, whose TLS set-up costs a tenth of a second, is opened
-    at the first request, so a job that fetches nothing never pays for it.
+    Searches go to the configured API addresses; downloads go where a provider's answer
+    points, so they take another client, held to ``download_rules``. A context manager:
+    each client, whose TLS set-up costs a tenth of a second, is opened at its first
+    request, so a job that fetches nothing never pays for it.
     """
 
-    def __init__(self, limits: FetchLimits) -> None:
+    def __init__(self, limits: FetchLimits, download_rules: DownloadRules) -> None:
         self._limits = limits
-        self._opened: httpx.Client | None = None
+        self._download_rules = download_rules
+        self._api: httpx.Client | None = None
+        self._downloads: httpx.Client | None = None
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -71,20 +77,31 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
-        if self._opened is not None:
-            self._opened.close()
-            self._opened = None
+        for client in (self._api, self._downloads):
+            if client is not None:
+                client.close()
+        self._api = self._downloads = None
 
     @property
-    def _client(self) -> httpx.Client:
-        if self._opened is None:
-            self._opened = httpx.Client(
+    def _api_client(self) -> httpx.Client:
+        if self._api is None:
+            self._api = httpx.Client(
                 timeout=self._limits.request_timeout_seconds,
-                # Pexels' file links redirect to its CDN.
                 follow_redirects=True,
                 headers={"User-Agent": USER_AGENT},
             )
-        return self._opened
+        return self._api
+
+    @property
+    def _download_client(self) -> httpx.Client:
+        if self._downloads is None:
+            # Pexels' file links redirect to its CDN; every hop is held to the rules.
+            self._downloads = guarded_client(
+                self._download_rules,
+                timeout=self._limits.request_timeout_seconds,
+                headers={"User-Agent": USER_AGENT},
+            )
+        return self._downloads
 
     def get_json(
         self, url: str, params: Mapping[str, str | int], headers: Mapping[str, str] | None = None
@@ -124,7 +141,7 @@ class Fetcher:
         self, url: str, params: Mapping[str, str | int], headers: Mapping[str, str] | None
     ) -> Any:
         try:
-            response = self._client.get(url, params=params, headers=headers)
+            response = self._api_client.get(url, params=params, headers=headers)
         except httpx.TimeoutException as exc:
             raise FetchInterrupted("timed out") from exc
         except httpx.TransportError as exc:
@@ -141,7 +158,7 @@ class Fetcher:
         max_bytes = self._limits.download_max_bytes
         deadline = time.monotonic() + self._limits.download_timeout_seconds
         try:
-            with self._client.stream("GET", url) as response:
+            with self._download_client.stream("GET", url) as response:
                 _check_status(response)
                 expected = _content_length(response)
                 if expected is not None and expected > max_bytes:
@@ -155,6 +172,10 @@ class Fetcher:
                             raise FetchFailed("the download is too slow")
                         file.write(chunk)
                 received = response.num_bytes_downloaded
+        except DownloadRefused as exc:
+            raise FetchFailed(f"refused: {exc}") from exc
+        except (httpx.InvalidURL, httpx.TooManyRedirects) as exc:
+            raise FetchFailed(f"not a usable file link ({exc})") from exc
         except httpx.TimeoutException as exc:
             raise FetchInterrupted("timed out") from exc
         except httpx.TransportError as exc:

@@ -9,6 +9,7 @@ from pydantic_settings import NoDecode
 from common.artifacts import footage_cache_dir
 from common.messages import FootageProvider
 from common.settings import Settings, split_commas
+from svc_footage.download_rules import DownloadRules
 
 
 class FootageSettings(Settings):
@@ -45,11 +46,44 @@ class FootageSettings(Settings):
     footage_download_max_bytes: int = Field(default=100_000_000, gt=0)
     # A download still running after this long is abandoned for another clip.
     footage_download_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Where clip files may be downloaded from, over https only: a provider's answer is
+    # untrusted, so a link elsewhere is refused. Pexels serves files from videos.pexels.com,
+    # and its older links on player.vimeo.com redirect to Vimeo's CDNs; Pixabay serves
+    # from cdn.pixabay.com. ".example.com" allows every name under example.com.
+    footage_download_hosts: Annotated[tuple[str, ...], NoDecode] = (
+        "videos.pexels.com",
+        "player.vimeo.com",
+        ".vimeocdn.com",
+        "vod-progressive.akamaized.net",
+        "cdn.pixabay.com",
+    )
+    # For tests and labs only: downloads may reach private, loopback and link-local
+    # addresses, and use plain http. Never on a machine that can reach anything worth
+    # protecting (a cloud's metadata endpoint, the broker's management page).
+    footage_allow_private_addresses: bool = False
+    # The shared cache of downloaded clips is kept under this many bytes: adding a clip
+    # deletes the least recently used ones beyond it.
+    footage_cache_max_bytes: int = Field(default=5_000_000_000, gt=0)
 
     @field_validator("footage_providers", mode="before")
     @classmethod
     def _split_comma_separated_names(cls, value: Any) -> Any:
         return split_commas(value.lower() if isinstance(value, str) else value)
+
+    @field_validator("footage_download_hosts", mode="before")
+    @classmethod
+    def _split_host_names(cls, value: Any) -> Any:
+        hosts = split_commas(value)
+        if not isinstance(hosts, tuple | list):
+            return hosts
+        # "*.example.com" and ".example.com" both mean any name under example.com.
+        return tuple(
+            host.lower().removeprefix("*") if isinstance(host, str) else host for host in hosts
+        )
+
+    @property
+    def download_rules(self) -> DownloadRules:
+        return DownloadRules(self.footage_download_hosts, self.footage_allow_private_addresses)
 
     @property
     def footage_cache_dir(self) -> Path:

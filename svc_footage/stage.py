@@ -43,7 +43,7 @@ class FootageStage:
         queries = load_document(Queries, input_artifact(job, paths, "queries"))
         frame = Frame(job.options.width, job.options.height)
         generated = GeneratedSource(frame, job.options.fps)
-        with Fetcher(self._fetch_limits()) as fetcher:
+        with Fetcher(self._fetch_limits(), self.settings.download_rules) as fetcher:
             sources = self._sources(job, fetcher, frame)
             clips = []
             for index, segment in enumerate(queries.segments):
@@ -65,7 +65,7 @@ class FootageStage:
 
     def _sources(self, job: StageMessage, fetcher: Fetcher, frame: Frame) -> list[FootageSource]:
         """The job's sources in the order to ask them, up to (not including) generated clips."""
-        cache = ClipCache(self.settings.footage_cache_dir)
+        cache = ClipCache(self.settings.footage_cache_dir, self.settings.footage_cache_max_bytes)
         wanted = job.options.footage_provider
         sources = []
         for name in provider_order(self.settings.footage_providers, wanted):

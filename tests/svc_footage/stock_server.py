@@ -2,7 +2,8 @@
 
 Searches answer in each provider's own format from the videos a test gives it; any path
 can be made to misbehave for its next requests (an error status, a stall, a cut-off body),
-and every request is recorded so tests can count what was asked.
+and every request is recorded so tests can count what was asked, as is every connection,
+so tests can show that a refused download never reached the server at all.
 """
 
 import json
@@ -17,8 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from svc_footage.download_rules import DownloadRules
+
 PEXELS_KEY = "pexels-test-key"
 PIXABAY_KEY = "pixabay-test-key"
+# The lab settings that let downloads reach this server: plain http on 127.0.0.1.
+LOCAL_DOWNLOADS = DownloadRules(hosts=("127.0.0.1",), allow_private_addresses=True)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class StockServer:
         # Anything else: path -> (body, content type).
         self.files: dict[str, tuple[bytes, str]] = {}
         self.requests: list[Request] = []
+        self.connections = 0
         self._replies: dict[str, deque[Reply]] = {}
         self._lock = threading.Lock()
 
@@ -245,6 +251,11 @@ def running_stock_server() -> Iterator[StockServer]:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # a handler stalling on purpose must not hold up the test
     stock: StockServer
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        with self.stock._lock:
+            self.stock.connections += 1
+        return True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients hang up mid-answer on purpose here: timeouts, size and time limits.

@@ -12,7 +12,7 @@ from svc_footage.fetching import (
     FetchLimits,
     retry_after_seconds,
 )
-from tests.svc_footage.stock_server import Reply, StockServer
+from tests.svc_footage.stock_server import LOCAL_DOWNLOADS, Reply, StockServer
 
 LIMITS = FetchLimits(
     request_timeout_seconds=0.3,
@@ -28,7 +28,7 @@ CLIP = bytes(range(256)) * 40  # 10 KiB
 
 @pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(LIMITS) as fetcher:
+    with Fetcher(LIMITS, LOCAL_DOWNLOADS) as fetcher:
         yield fetcher
 
 
@@ -231,7 +231,7 @@ def test_a_download_slower_than_the_time_limit_is_abandoned(
     began = time.monotonic()
 
     # When the file is downloaded with a 0.2 s limit, Then it is abandoned near the limit
-    with Fetcher(limits) as fetcher, pytest.raises(FetchFailed, match="too slow"):
+    with Fetcher(limits, LOCAL_DOWNLOADS) as fetcher, pytest.raises(FetchFailed, match="too slow"):
         fetcher.download(f"{server.url}{FILE}", tmp_path / "clip.mp4")
     assert time.monotonic() - began < 0.5
 

@@ -5,14 +5,20 @@ import pytest
 from svc_footage.fetching import Fetcher, FetchFailed, FetchLimits
 from svc_footage.pexels import Pexels
 from svc_footage.stock import Frame, StockVideo, VideoFile
-from tests.svc_footage.stock_server import PEXELS_KEY, Reply, StockServer, pexels_video
+from tests.svc_footage.stock_server import (
+    LOCAL_DOWNLOADS,
+    PEXELS_KEY,
+    Reply,
+    StockServer,
+    pexels_video,
+)
 
 LIMITS = FetchLimits(0.5, (0.05,), 0.5, download_max_bytes=10**6, download_timeout_seconds=2)
 
 
 @pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(LIMITS) as fetcher:
+    with Fetcher(LIMITS, LOCAL_DOWNLOADS) as fetcher:
         yield fetcher
 
 

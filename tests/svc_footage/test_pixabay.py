@@ -5,14 +5,14 @@ import pytest
 from svc_footage.fetching import Fetcher, FetchFailed, FetchInterrupted, FetchLimits
 from svc_footage.pixabay import Pixabay
 from svc_footage.stock import Frame, StockVideo, VideoFile
-from tests.svc_footage.stock_server import PIXABAY_KEY, StockServer, pixabay_hit
+from tests.svc_footage.stock_server import LOCAL_DOWNLOADS, PIXABAY_KEY, StockServer, pixabay_hit
 
 LIMITS = FetchLimits(0.5, (0.05,), 0.5, download_max_bytes=10**6, download_timeout_seconds=2)
 
 
 @pytest.fixture
 def fetcher() -> Iterator[Fetcher]:
-    with Fetcher(LIMITS) as fetcher:
+    with Fetcher(LIMITS, LOCAL_DOWNLOADS) as fetcher:
         yield fetcher
 
 

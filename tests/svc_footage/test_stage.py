@@ -25,6 +25,7 @@ from svc_footage.settings import FootageSettings
 from svc_footage.stage import FootageStage, provider_order
 from tests.svc_footage.conftest import LANDSCAPE, PORTRAIT
 from tests.svc_footage.stock_server import (
+    LOCAL_DOWNLOADS,
     PEXELS_KEY,
     PIXABAY_KEY,
     Reply,
@@ -48,8 +49,11 @@ def _offline_settings(settings: Settings, **overrides: Any) -> FootageSettings:
 
 
 def _stock_settings(settings: Settings, server: StockServer, **overrides: Any) -> FootageSettings:
-    """Both providers on the local server, with timeouts and retries short enough for tests."""
+    """Both providers on the local server, with timeouts and retries short enough for tests,
+    and downloads allowed to reach it, as only a lab would allow."""
     values: dict[str, Any] = {
+        "footage_download_hosts": LOCAL_DOWNLOADS.hosts,
+        "footage_allow_private_addresses": LOCAL_DOWNLOADS.allow_private_addresses,
         "pexels_api_key": SecretStr(PEXELS_KEY),
         "pixabay_api_key": SecretStr(PIXABAY_KEY),
         "pexels_base_url": server.pexels_base_url,
@@ -461,3 +465,30 @@ def test_a_provider_whose_downloads_keep_failing_is_left_for_the_job(
     # Then Pexels is given up after three failed downloads, and Pixabay's video is used
     assert stock_server.count("/files/pexels-") == 3
     assert [clip.source for clip in _manifest(paths)] == ["pixabay:9"]
+
+
+def test_links_outside_the_download_rules_give_way_to_the_next_provider(
+    settings: Settings, stock_server: StockServer, portrait_clips: list[bytes]
+) -> None:
+    # Given Pexels answering with links elsewhere: to another host, to a redirect that
+    # leaves the allowed hosts; and Pixabay with a video on its allowed host
+    outside = stock_server.url.replace("127.0.0.1", "localhost")
+    stock_server.add_file("/files/internal-1.mp4", portrait_clips[0])
+    stock_server.add_file("/files/internal-2.mp4", portrait_clips[0])
+    stock_server.misbehave(
+        "/files/hop.mp4", Reply(status=302, headers={"Location": f"{outside}/files/internal-2.mp4"})
+    )
+    stock_server.pexels_videos["lake"] = [
+        pexels_video(1, *PORTRAIT, 1, [(10, f"{outside}/files/internal-1.mp4")]),
+        pexels_video(2, *PORTRAIT, 1, [(20, f"{stock_server.url}/files/hop.mp4")]),
+    ]
+    _pixabay_has(stock_server, "lake", [(7, portrait_clips[1])])
+    job, paths = _job_with_queries(settings, "r1", (0.0, 1.0, ["lake"]))
+
+    # When the stage runs
+    FootageStage(_stock_settings(settings, stock_server)).run(job, paths, lambda note: None)
+
+    # Then Pixabay's video is used, and no request reached what the rules forbid
+    assert [clip.source for clip in _manifest(paths)] == ["pixabay:7"]
+    assert stock_server.count("/files/internal-") == 0
+    assert stock_server.count("/files/hop.mp4") == 1
