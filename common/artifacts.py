@@ -1,8 +1,9 @@
 """Where a job's artifacts live on the shared volume, and how they are written safely.
 
 Paths in messages are relative to the data directory so every process may mount the
-volume wherever it likes. Writes go to a temporary file that is flushed, fsynced and
-renamed into place, so an artifact that exists is complete.
+volume wherever it likes. A message is untrusted, so a path it names is used only once it
+proves to lie inside its job's folder. Writes go to a temporary file that is flushed,
+fsynced and renamed into place, so an artifact that exists is complete.
 """
 
 import contextlib
@@ -10,7 +11,9 @@ import glob
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from common.errors import UnsafeArtifactPath
 
 
 class JobPaths:
@@ -23,8 +26,17 @@ class JobPaths:
 
     @property
     def cancel_marker(self) -> Path:
-        """Present once the job is cancelled: stages that see it skip their work."""
-        return self.work_dir / "cancelled"
+        """Present once the job is cancelled: stages that see it skip or stop their work.
+
+        Outside the work folder, which retention deletes while a late message for the job
+        may still be on its way; the marker stays as long as the job's record does.
+        """
+        return cancel_markers_dir(self.data_dir) / self.job_id
+
+    def is_cancelled(self) -> bool:
+        # The work folder held the marker before it moved; a job cancelled by the earlier
+        # version must stay cancelled across the upgrade.
+        return self.cancel_marker.exists() or (self.work_dir / "cancelled").exists()
 
     @property
     def audio(self) -> Path:
@@ -58,7 +70,29 @@ class JobPaths:
         return path.relative_to(self.data_dir).as_posix()
 
     def resolve(self, relative: str) -> Path:
-        return self.data_dir / relative
+        """The file a message names by ``relative``, which must lie inside the work folder.
+
+        Raises UnsafeArtifactPath for an absolute path, one with ``..``, or one that a
+        symbolic link leads out of the folder, so a message cannot make a stage read
+        (or overwrite) another job's files or anything else on the machine.
+        """
+        named = PurePosixPath(relative)
+        if named.is_absolute() or ".." in named.parts or "\0" in relative:
+            raise UnsafeArtifactPath(f"the artifact path {relative!r} is not a plain relative path")
+        path = self.data_dir / named
+        try:
+            inside = path.resolve().is_relative_to(self.work_dir.resolve())
+        except (OSError, RuntimeError):  # a loop of symbolic links
+            inside = False
+        if not inside:
+            raise UnsafeArtifactPath(
+                f"the artifact path {relative!r} leads outside the job's folder"
+            )
+        return path
+
+
+def cancel_markers_dir(data_dir: Path) -> Path:
+    return data_dir / "cancelled"
 
 
 def footage_cache_dir(data_dir: Path) -> Path:

@@ -34,8 +34,27 @@ class ProviderUnavailable(T2VError):
     """
 
 
+class QuotaExceeded(T2VError):
+    """A client has used up one of its quotas; it may try again after ``retry_after_seconds``."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class MissingArtifact(StageError):
     """An artifact an earlier stage should have written is not on the shared volume."""
+
+
+class UnsafeArtifactPath(StageError):
+    """A message names an artifact outside its job's folder (absolute, ``..``, a link out).
+
+    Permanent: the message itself is wrong, so running the stage again cannot help.
+    """
+
+
+class JobCancelled(T2VError):
+    """The job was cancelled while its stage ran; the stage stopped and left nothing behind."""
 
 
 class ModelUnavailable(StageError):
@@ -44,3 +63,11 @@ class ModelUnavailable(StageError):
 
 class BrokerUnavailable(T2VError):
     """The message broker cannot be reached."""
+
+
+class TopologyMismatch(BrokerUnavailable):
+    """The broker holds a queue declared with other arguments than this version declares.
+
+    A kind of unavailability: the process cannot consume until an operator removes the old
+    queue, and it keeps trying meanwhile, so it recovers once the fix is made.
+    """

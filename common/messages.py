@@ -1,19 +1,36 @@
 """The JSON messages stages exchange, validated on receipt.
 
 Every message carries ``schema_version``; a consumer rejects versions it does not know
-instead of guessing at their meaning.
+instead of guessing at their meaning. A message is untrusted input, like an HTTP body:
+every field is bounded, so no message can make a consumer hold or store more than a
+job legitimately needs.
 """
 
 import time
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InvalidMessage
+from common.stages import StageName, stage_info
 
 SCHEMA_VERSION = 1
 
 JobStatus = Literal["queued", "processing", "completed", "failed"]
+
+# Far above any narration a deployment would accept at its door (T2V_MAX_TEXT_CHARS), yet
+# finite: a message that skipped the gateway still cannot carry a book.
+MAX_TEXT_CHARS = 200_000
+# A whole message's bytes, checked before parsing: the text at its longest, with every
+# character escaped in JSON at 12 bytes (a surrogate pair as two \\uXXXX), and room to spare.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# A progress note or failure reason: a line for a person, never a log or a traceback.
+MAX_NOTE_CHARS = 1000
+# Artifacts a job gathers (audio, timing, captions, queries, footage, video) with room to grow.
+MAX_ARTIFACTS = 16
+MAX_PATH_CHARS = 512
+# Who did a stage's work, as a job's status names it: "piper (joe-medium)".
+MAX_PROVIDER_CHARS = 300
 
 
 Orientation = Literal["portrait", "landscape", "square"]
@@ -90,7 +107,8 @@ class JobOptions(BaseModel):
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Infinity or NaN in a time would stall a job's progress forever in the store's ordering.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     schema_version: Literal[1] = 1  # SCHEMA_VERSION
     job_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -102,39 +120,63 @@ class _Message(BaseModel):
 _M = TypeVar("_M", bound=_Message)
 
 
+ArtifactName = Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]
+# Relative to the data directory; where it may point is checked when it is used
+# (common.artifacts.JobPaths.resolve), since only the job's folder is allowed.
+ArtifactPath = Annotated[str, Field(min_length=1, max_length=MAX_PATH_CHARS)]
+Note = Annotated[str, Field(max_length=MAX_NOTE_CHARS)]
+
+
 class StageMessage(_Message):
     """Asks one stage to do its step for a job; routed as ``stage.<name>``."""
 
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     options: JobOptions = Field(default_factory=JobOptions)
     # Artifact name -> path relative to the data directory, growing as stages finish.
-    artifacts: dict[str, str] = Field(default_factory=dict)
+    artifacts: dict[ArtifactName, ArtifactPath] = Field(
+        default_factory=dict, max_length=MAX_ARTIFACTS
+    )
     created_at: float = Field(default_factory=time.time)
-    attempt: int = Field(default=1, ge=1)
+    attempt: int = Field(default=1, ge=1, le=1000)
 
 
 class FailureReason(BaseModel):
-    stage: str
-    reason: str
+    stage: StageName
+    reason: Note
 
 
 class StageReport(BaseModel):
     """How a stage did its step: who did it, and how long it took."""
 
-    provider: str
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    provider: str = Field(max_length=MAX_PROVIDER_CHARS)
     seconds: float = Field(ge=0)
 
 
 class ProgressEvent(_Message):
-    """Tells the gateway how a job moves; routed as ``progress.<stage>``."""
+    """Tells the gateway how a job moves; routed as ``progress.<stage>``.
 
-    stage: str
-    status: JobStatus
+    Well-formed means consistent too: the progress is the one its stage stands for (100
+    once completed), and a failure, and only a failure, says why.
+    """
+
+    stage: StageName
+    status: Literal["processing", "completed", "failed"]
     progress: int = Field(ge=0, le=100)
-    message: str
+    message: Note
     at: float = Field(default_factory=time.time)
     error: FailureReason | None = None
     report: StageReport | None = None  # set on the event that ends a stage
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        expected = 100 if self.status == "completed" else stage_info(self.stage).progress
+        if self.progress != expected:
+            raise ValueError(f"a {self.status} event of {self.stage} is at {expected}%")
+        if (self.error is not None) != (self.status == "failed"):
+            raise ValueError("an event has an error exactly when its status is failed")
+        return self
 
 
 def parse_stage_message(body: bytes) -> StageMessage:
@@ -146,6 +188,8 @@ def parse_progress_event(body: bytes) -> ProgressEvent:
 
 
 def _parse(model: type[_M], body: bytes) -> _M:
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise InvalidMessage(f"invalid {model.__name__}: over {MAX_MESSAGE_BYTES} bytes")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

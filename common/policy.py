@@ -12,7 +12,7 @@ from typing import Literal
 
 from common.amqp.topology import Topology
 from common.errors import StageError, T2VError, TransientError
-from common.messages import ProgressEvent, StageMessage, StageReport
+from common.messages import MAX_PROVIDER_CHARS, ProgressEvent, StageMessage, StageReport
 from common.progress import (
     completed_event,
     failed_event,
@@ -37,7 +37,7 @@ class Failed:
 
 @dataclass(frozen=True)
 class Cancelled:
-    """The job was cancelled before its stage ran, so the stage did not run."""
+    """The job was cancelled: its stage did not run, or stopped part way (JobCancelled)."""
 
 
 Outcome = Succeeded | Failed | Cancelled
@@ -76,7 +76,7 @@ class PipelinePolicy:
 
     def decide(self, stage: StageName, job: StageMessage, outcome: Outcome) -> Decision:
         if isinstance(outcome, Cancelled):
-            # The gateway has already marked the job failed; its remaining stages are skipped.
+            # The gateway has already marked the job failed; the rest of it is skipped.
             return Decision("skip")
         if isinstance(outcome, Succeeded):
             return self._succeeded(stage, job, outcome)
@@ -91,7 +91,9 @@ class PipelinePolicy:
         )
 
     def _succeeded(self, stage: StageName, job: StageMessage, outcome: Succeeded) -> Decision:
-        report = StageReport(provider=outcome.result.provider, seconds=outcome.seconds)
+        # A provider named after a long model path must not make the report unsendable.
+        provider = outcome.result.provider[:MAX_PROVIDER_CHARS]
+        report = StageReport(provider=provider, seconds=outcome.seconds)
         done = self.progress(stage, stage_done_event(job.job_id, stage, report))
         following = next_stage(stage)
         if following is None:

@@ -16,7 +16,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from common.amqp.session import BrokerSession, run_connected
 from common.amqp.topology import Topology
 from common.artifacts import JobPaths
-from common.errors import BrokerUnavailable, T2VError
+from common.errors import BrokerUnavailable, JobCancelled, T2VError
 from common.logs import job_context
 from common.messages import StageMessage, parse_stage_message
 from common.policy import (
@@ -84,7 +84,7 @@ class StageService:
 
     def _run_stage(self, session: BrokerSession, job: StageMessage) -> Outcome:
         paths = JobPaths(self.settings.data_dir, job.job_id)
-        if paths.cancel_marker.exists():
+        if paths.is_cancelled():
             return Cancelled()
         name = self.stage.name
 
@@ -98,6 +98,8 @@ class StageService:
             result = self.stage.run(job, paths, tell)
         except BrokerUnavailable:
             raise
+        except JobCancelled:
+            return Cancelled()
         except Exception as raised:
             return Failed(raised)
         return Succeeded(result, time.monotonic() - started)
@@ -110,7 +112,7 @@ class StageService:
     def _log(self, decision: Decision, outcome: Outcome) -> None:
         name = self.stage.name
         if isinstance(outcome, Cancelled):
-            logger.info("job cancelled; stage %s skipped", name)
+            logger.info("job cancelled; stage %s skipped or stopped", name)
         elif isinstance(outcome, Succeeded):
             logger.info("stage %s done: %s, %.2f s", name, outcome.result.provider, outcome.seconds)
         elif decision.verdict == "retry":

@@ -7,6 +7,7 @@ Each process builds one settings object at start-up; processes that need more
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,3 +34,7 @@ class Settings(BaseSettings):
     # delays in turn (the last one repeating), up to max_attempts tries in all.
     max_attempts: int = 3
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0)
+    # Deliveries of one stage message whose worker never settles it (it died on the job:
+    # out of memory, a crash in a native library); after the last one the message is
+    # dead-lettered and its job fails, instead of killing workers forever.
+    delivery_limit: int = Field(default=3, ge=1, le=100)

@@ -38,13 +38,17 @@ class Stage(Protocol):
         """Do this stage's step for ``job``; return the artifacts it adds and who made them.
 
         Must be idempotent: when the artifact is already complete on disk, return it
-        without doing the work again.
+        without doing the work again. A long stage may stop when ``paths.is_cancelled()``
+        by raising JobCancelled, having removed what it had written.
         """
         ...
 
 
 def input_artifact(job: StageMessage, paths: JobPaths, name: str) -> Path:
-    """The absolute path of an earlier stage's artifact, which must exist."""
+    """The path of an earlier stage's artifact, which must exist in the job's folder.
+
+    Raises UnsafeArtifactPath when the message points anywhere else.
+    """
     relative = job.artifacts.get(name)
     if relative is None:
         raise MissingArtifact(f"the job has no {name} artifact")

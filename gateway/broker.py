@@ -1,7 +1,9 @@
 """The gateway's link to RabbitMQ: it queues new jobs and keeps the store current.
 
 A background thread owns the consuming connection (see :mod:`common.amqp.session`) and applies
-the progress queue to the job store; new jobs are published from the event loop by a
+the progress queue to the job store, along with the failures of stage messages that killed
+their workers once too often (:mod:`gateway.dead_letters`); new jobs are published from the
+event loop by a
 :class:`ConfirmingPublisher` on a connection of its own. While the broker is unreachable,
 queuing a job fails at once instead of waiting for a reconnection.
 """
@@ -13,6 +15,7 @@ import sqlite3
 import threading
 
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.spec import Basic, BasicProperties
 
 from common.amqp.publisher import ConfirmingPublisher
 from common.amqp.session import BrokerSession, run_connected
@@ -22,6 +25,7 @@ from common.logs import job_context
 from common.messages import ProgressEvent, StageMessage, parse_progress_event
 from common.settings import Settings
 from common.stages import STAGE_NAMES
+from gateway.dead_letters import poison_failure
 from gateway.store import Job, JobStore
 
 logger = logging.getLogger(__name__)
@@ -103,6 +107,10 @@ class BrokerLink:
             self._on_progress,
             _PROGRESS_PREFETCH,
         )
+        # Raw, not parsed by the session: what a dead letter means is in its headers.
+        session.channel.basic_consume(
+            session.topology.gateway_dead_letter_queue, self._on_dead_letter
+        )
         self._session = session
         self._first_attempt_done.set()
 
@@ -127,3 +135,24 @@ class BrokerLink:
             else:
                 logger.debug("ignored a stale, duplicate or unknown-job progress event")
             channel.basic_ack(delivery_tag)
+
+    def _on_dead_letter(
+        self,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        event = poison_failure(self._settings, properties.headers, body)
+        if event is not None:
+            with job_context(event.job_id):
+                try:
+                    applied = self._store.apply(event)
+                except sqlite3.Error:
+                    # The operators' copy in the dead-letter queue still tells of it.
+                    logger.exception("cannot record a poison message's failure")
+                else:
+                    # Not applied: the job had already ended, failed by the stage or cancelled.
+                    if applied:
+                        logger.error("job failed: %s", event.message)
+        channel.basic_ack(method.delivery_tag)

@@ -1,8 +1,10 @@
 """How long a finished job's files are kept, and the sweeper that deletes them afterwards.
 
 Job records stay in the store for good (they are small, and a client polling an old job
-should still learn how it ended); only files on the shared volume expire. Files of jobs
-that are still queued or running are never touched: stages may be writing them.
+should still learn how it ended); only files on the shared volume expire. Cancel markers
+(``cancelled/<job_id>``) stay like the records, so a late message of a cancelled job is
+still skipped. Files of jobs that are still queued or running are never touched: stages
+may be writing them.
 """
 
 import logging

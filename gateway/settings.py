@@ -3,9 +3,10 @@
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import NoDecode
 
+from common.messages import MAX_TEXT_CHARS
 from common.settings import Settings, split_commas
 
 
@@ -21,16 +22,38 @@ class GatewaySettings(Settings):
     workers: int = Field(default=1, ge=1)
     # Longer stories make videos nobody waits for; the limit keeps one request from
     # occupying the pipeline for hours.
-    max_text_chars: int = 20000
+    # Capped by what a stage message may carry (common.messages.MAX_TEXT_CHARS).
+    max_text_chars: int = Field(default=20000, ge=1, le=MAX_TEXT_CHARS)
 
     # T2V_API_KEYS="key-one,key-two"; none means the API is open. Secret so that a logged
     # or printed settings object never shows them.
     api_keys: Annotated[tuple[SecretStr, ...], NoDecode, BeforeValidator(split_commas)] = ()
+    # Keys that see and may act on every job, whoever created it; they also work as keys.
+    admin_api_keys: Annotated[tuple[SecretStr, ...], NoDecode, BeforeValidator(split_commas)] = ()
     # New jobs per minute per API key (per client address while keys are off); 0 is no limit.
     rate_limit_per_minute: int = Field(default=120, ge=0)
+    # Requests with a missing or wrong key per minute per client network before it gets 429
+    # (bursts up to as many): guessing keys takes forever. 0 is no limit.
+    auth_failures_per_minute: int = Field(default=10, ge=0)
+    # Proxies whose X-Forwarded-For names the client (addresses or CIDRs). Nobody else's is
+    # believed: a client could write any address there to dodge its limits.
+    trusted_proxies: Annotated[
+        tuple[IPvAnyNetwork, ...], NoDecode, BeforeValidator(split_commas)
+    ] = ()
+    # Per key (admin keys and an API without keys have no quotas): jobs queued or processing
+    # at once, and video seconds (estimated from the text) accepted in any 24 hours. 0 is no limit.
+    max_running_jobs_per_key: int = Field(default=10, ge=0)
+    video_seconds_per_day_per_key: float = Field(default=0.0, ge=0)
+    # GET /jobs answers this many jobs when the client asks for no number, and never more
+    # than the maximum: one answer stays small however many jobs the store holds.
+    jobs_page_size: int = Field(default=100, ge=1)
+    jobs_page_max: int = Field(default=1000, ge=1)
     # A handler slower than this is answered 503 so clients and proxies are not left hanging;
     # the body of a download streams on without a deadline.
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # New jobs are refused (503), and /readyz says so, while the data directory has less
+    # free space than this; 0 turns the check off.
+    min_free_disk_bytes: int = Field(default=1_000_000_000, ge=0)
 
     cleanup_interval_seconds: float = Field(default=600.0, gt=0)
     # Intermediate files of finished jobs (audio, captions, footage) are only for debugging.

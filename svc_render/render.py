@@ -2,12 +2,14 @@
 
 Frames are made one at a time, in the encoder's own yuv420p, and the narration is encoded
 alongside them so the muxer interleaves the two as it goes; nothing the size of the whole
-video is ever held in memory.
+video is ever held in memory. Between frames the render looks now and then whether its job
+was cancelled, and stops if so.
 """
 
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +18,7 @@ import av
 from av.container import OutputContainer
 
 from common.documents import CaptionGroup
+from common.errors import JobCancelled
 from common.messages import CaptionStyle
 from common.stage import ReportProgress
 from svc_render.background import BackgroundTrack, FootageSpan
@@ -25,7 +28,13 @@ from svc_render.narration import Narration
 logger = logging.getLogger(__name__)
 
 REPORT_INTERVAL_SECONDS = 2.0
+# How often the render asks whether its job was cancelled: a file's stat is cheap, but
+# not at every one of thousands of frames; half a second lets a cancel land within one.
+CANCEL_CHECK_SECONDS = 0.5
 AUDIO_BIT_RATE = 128_000
+
+# Answers whether the job was cancelled meanwhile.
+CancelCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -46,14 +55,21 @@ def render_video(
     footage: list[FootageSpan],
     video_format: VideoFormat,
     report: ReportProgress,
+    cancelled: CancelCheck = lambda: False,
+    cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
 ) -> None:
-    """Write an MP4 to ``target`` exactly as long as the narration, to the nearest frame."""
+    """Write an MP4 to ``target`` exactly as long as the narration, to the nearest frame.
+
+    Raises JobCancelled, leaving ``target`` unfinished for the caller to remove, once
+    ``cancelled()`` says so; it is asked every ``cancel_check_seconds`` between frames.
+    """
     width, height, fps = video_format.width, video_format.height, video_format.fps
     frame_count = max(1, round(narration.duration * fps))
     caption_track = CaptionTrack(
         captions, width, height, video_format.caption_style, video_format.font_path
     )
     progress = _ProgressNotes(report, frame_count)
+    watch = _CancelWatch(cancelled, cancel_check_seconds)
     background = BackgroundTrack(footage, width, height)
     # faststart puts the index first, so a browser can play the download as it arrives.
     with (
@@ -64,6 +80,7 @@ def render_video(
         audio = _NarrationEncoder(output, narration)
         frame_time_base = Fraction(1, fps)
         for index in range(frame_count):
+            watch.check(frames_done=index)
             seconds = index / fps
             frame = background.frame_at(seconds)
             overlay = caption_track.overlay_at(seconds)
@@ -142,3 +159,21 @@ class _ProgressNotes:
         if now - self._last_report >= REPORT_INTERVAL_SECONDS:
             self._report(f"(frame {frames_done} of {self._frame_count})")
             self._last_report = now
+
+
+class _CancelWatch:
+    """Asks whether the job was cancelled, at most every ``interval`` seconds of wall time."""
+
+    def __init__(self, cancelled: CancelCheck, interval: float) -> None:
+        self._cancelled = cancelled
+        self._interval = interval
+        self._last_check = time.monotonic()
+
+    def check(self, frames_done: int) -> None:
+        now = time.monotonic()
+        if now - self._last_check < self._interval:
+            return
+        self._last_check = now
+        if self._cancelled():
+            logger.info("render cancelled after %d frames", frames_done)
+            raise JobCancelled(f"cancelled after {frames_done} frames")

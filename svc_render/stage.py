@@ -45,6 +45,15 @@ class RenderStage:
             caption_style=job.options.captions,
             font_path=self.settings.font_path,
         )
+        # A cancel stops the render between frames; the partial file goes with the exception.
         with atomic_path(paths.video) as temporary:
-            render_video(temporary, narration, captions.groups, footage, video_format, report)
+            render_video(
+                temporary,
+                narration,
+                captions.groups,
+                footage,
+                video_format,
+                report,
+                cancelled=paths.is_cancelled,
+            )
         return StageResult(artifacts, f"libx264 {self.settings.render_preset}")

@@ -1,21 +1,29 @@
 """Exchanges and queues, declared identically (and idempotently) by every process."""
 
 from dataclasses import dataclass
+from typing import Any
 
+import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
+from common.errors import TopologyMismatch
 from common.settings import Settings
 from common.stages import STAGE_NAMES
+
+# RabbitMQ's answer to a declaration whose arguments differ from the queue's.
+_PRECONDITION_FAILED = 406
 
 
 @dataclass(frozen=True)
 class Topology:
     prefix: str = "t2v"
     retry_delays: tuple[float, ...] = (5.0, 30.0, 120.0)
+    # Deliveries a stage message gets before it is dead-lettered as a poison message.
+    delivery_limit: int = 3
 
     @classmethod
     def of(cls, settings: Settings) -> "Topology":
-        return cls(settings.amqp_prefix, settings.retry_delays)
+        return cls(settings.amqp_prefix, settings.retry_delays, settings.delivery_limit)
 
     @property
     def jobs_exchange(self) -> str:
@@ -32,6 +40,11 @@ class Topology:
     @property
     def dead_letter_queue(self) -> str:
         return f"{self.prefix}.dead"
+
+    @property
+    def gateway_dead_letter_queue(self) -> str:
+        """A second copy of dead stage messages, for the gateway to fail their jobs."""
+        return f"{self.prefix}.gateway.dead"
 
     @property
     def progress_queue(self) -> str:
@@ -66,7 +79,13 @@ class Topology:
     def all_queues(self) -> list[str]:
         stage_queues = [self.stage_queue(stage) for stage in STAGE_NAMES]
         retry_queues = [f"{self.prefix}.retry.{ms}ms" for ms in self._retry_delays_ms()]
-        return [*stage_queues, *retry_queues, self.progress_queue, self.dead_letter_queue]
+        return [
+            *stage_queues,
+            *retry_queues,
+            self.progress_queue,
+            self.dead_letter_queue,
+            self.gateway_dead_letter_queue,
+        ]
 
     def all_exchanges(self) -> list[str]:
         retry_exchanges = [f"{self.prefix}.retry.{ms}ms" for ms in self._retry_delays_ms()]
@@ -80,16 +99,20 @@ class Topology:
         # Quorum queues replicate across a cluster and survive broker restarts; rejected
         # messages go to the dead-letter exchange with their routing key unchanged.
         arguments = {"x-queue-type": "quorum", "x-dead-letter-exchange": self.dead_letter_exchange}
+        # RabbitMQ counts returns (a consumer gone without settling), not deliveries: past
+        # the limit it dead-letters the message with the reason "delivery_limit".
+        stage_arguments = {**arguments, "x-delivery-limit": self.delivery_limit - 1}
         for stage in STAGE_NAMES:
             queue = self.stage_queue(stage)
-            channel.queue_declare(queue, durable=True, arguments=arguments)
+            _declare_queue(channel, queue, stage_arguments)
             channel.queue_bind(queue, self.jobs_exchange, self.stage_routing_key(stage))
-        channel.queue_declare(self.progress_queue, durable=True, arguments=arguments)
+        _declare_queue(channel, self.progress_queue, arguments)
         channel.queue_bind(self.progress_queue, self.progress_exchange, "progress.#")
-        channel.queue_declare(
-            self.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
-        )
+        # Dead letters are kept for operators in one queue, and seen by the gateway in another.
+        _declare_queue(channel, self.dead_letter_queue, {"x-queue-type": "quorum"})
         channel.queue_bind(self.dead_letter_queue, self.dead_letter_exchange, "#")
+        _declare_queue(channel, self.gateway_dead_letter_queue, {"x-queue-type": "quorum"})
+        channel.queue_bind(self.gateway_dead_letter_queue, self.dead_letter_exchange, "stage.#")
 
     def _declare_retries(self, channel: BlockingChannel) -> None:
         # One waiting queue per delay: its messages expire after the delay and dead-letter
@@ -100,7 +123,7 @@ class Topology:
             name = f"{self.prefix}.retry.{ms}ms"
             channel.exchange_declare(name, exchange_type="fanout", durable=True)
             arguments = {"x-message-ttl": ms, "x-dead-letter-exchange": self.jobs_exchange}
-            channel.queue_declare(name, durable=True, arguments=arguments)
+            _declare_queue(channel, name, arguments)
             channel.queue_bind(name, name)
 
     def delete(self, channel: BlockingChannel) -> None:
@@ -109,3 +132,17 @@ class Topology:
             channel.queue_delete(queue)
         for exchange in self.all_exchanges():
             channel.exchange_delete(exchange)
+
+
+def _declare_queue(channel: BlockingChannel, queue: str, arguments: dict[str, Any]) -> None:
+    """Declare ``queue``; an existing one with other arguments is an upgrade to finish by hand."""
+    try:
+        channel.queue_declare(queue, durable=True, arguments=arguments)
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        if exc.reply_code != _PRECONDITION_FAILED:
+            raise
+        raise TopologyMismatch(
+            f"queue {queue} was declared by an earlier version with other arguments"
+            f" ({exc.reply_text}); let it drain, delete it (rabbitmqctl delete_queue {queue})"
+            " and this process declares it anew: see 'Upgrading' in docs/design.md"
+        ) from exc

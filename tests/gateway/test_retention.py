@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from common.amqp.session import BrokerSession
-from common.artifacts import JobPaths, footage_cache_dir
+from common.artifacts import JobPaths, footage_cache_dir, write_bytes_atomic
 from common.errors import StageError
 from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event
@@ -96,15 +96,17 @@ def test_cached_clips_no_job_used_for_a_month_are_deleted(store: JobStore, data_
 def test_a_cancelled_job_is_swept_a_day_after_it_was_cancelled(
     store: JobStore, data_dir: Path
 ) -> None:
-    # Given a job started a month ago and cancelled just now, with its marker in its folder
+    # Given a job started a month ago and cancelled just now, with its cancel marker
     paths = job_with_files(store, data_dir, at(stage_event("job", "tts"), time.time() - 30 * DAY))
-    paths.cancel_marker.touch()
+    write_bytes_atomic(paths.cancel_marker, b"")
     assert store.mark_cancelled("job")
 
     # Then its folder stays for a day from now, and goes after that
     assert remove_expired_files(store, data_dir, DEFAULT_RETENTION, time.time() + HOUR) == []
     removed = remove_expired_files(store, data_dir, DEFAULT_RETENTION, time.time() + DAY + HOUR)
     assert removed == [paths.work_dir, paths.video]
+    # And the cancellation outlives the folder, for messages of the job still on their way
+    assert paths.is_cancelled()
 
 
 def test_an_expired_video_is_no_longer_downloadable(
