@@ -25,6 +25,9 @@ def main() -> None:
         port=settings.port,
         timeout_keep_alive=_KEEP_ALIVE_SECONDS,
         access_log=settings.access_log,
+        # The gateway reads X-Forwarded-For itself, from T2V_TRUSTED_PROXIES only; uvicorn
+        # would otherwise believe it from 127.0.0.1, i.e. from any local process.
+        proxy_headers=False,
         # log_config=None keeps uvicorn from replacing the logging configured here.
         log_config=None,
     )

@@ -1,40 +1,70 @@
-"""Who may call the API and how often: optional API keys, and a rate limit on new jobs.
+"""Who may call the API, whose jobs they see, and how often they may try.
 
 A key arrives as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``. Keys are only
-ever compared and never logged; a client is named by its key's position in the
-configured list, or by its address while keys are off.
+ever compared and never logged. A key is known by its id, the start of its SHA-256: jobs
+record the id of the key that created them, so reordering, adding or removing other keys
+changes no job's owner. While keys are off the API is open and every caller sees every job.
 """
 
 import hashlib
 import hmac
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from gateway.clients import ClientNetworks
 from gateway.rate_limit import RateLimiter
 
 INVALID_KEY_MESSAGE = "Missing or invalid API key"
+# 128 bits: no two keys share an id, and the store never holds enough of a key to use it.
+_KEY_ID_HEX_DIGITS = 32
+
+
+@dataclass(frozen=True)
+class Caller:
+    # The id of the caller's key, recorded as the owner of the jobs it creates; None while
+    # keys are off.
+    key_id: str | None
+    # An admin key, or any caller while keys are off.
+    sees_all: bool
+    # Whose bucket the new-job rate limit takes from: the key, or the network while keys are off.
+    client: str
+
+    def may_see(self, owner: str | None) -> bool:
+        """Whether a job created by ``owner`` (a key id, or None) exists for this caller."""
+        return self.sees_all or owner == self.key_id
+
+
+@dataclass(frozen=True)
+class _Key:
+    digest: bytes
+    admin: bool
 
 
 class ApiKeys:
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], admin_keys: Iterable[str] = ()) -> None:
         # Comparing digests of equal length keeps the comparison from revealing key lengths.
-        self._digests = [_digest(key) for key in keys]
+        self._keys = [_Key(_digest(key), admin=False) for key in keys]
+        self._keys += [_Key(_digest(key), admin=True) for key in admin_keys]
 
     @property
     def required(self) -> bool:
-        return bool(self._digests)
+        return bool(self._keys)
 
-    def position(self, presented: str) -> int | None:
-        """Which configured key ``presented`` is, if any, in time independent of the keys."""
+    def match(self, presented: str) -> tuple[str, bool] | None:
+        """The id of configured key ``presented`` and whether it is an admin key, if it is one.
+
+        Takes the same time whichever key matches, or none.
+        """
         candidate = _digest(presented)
-        found = None
-        for position, digest in enumerate(self._digests):
+        matched, admin = False, False
+        for key in self._keys:
             # No early exit: every key costs the same, matching or not.
-            if hmac.compare_digest(candidate, digest):
-                found = position
-        return found
+            if hmac.compare_digest(candidate, key.digest):
+                matched, admin = True, admin or key.admin
+        return (candidate.hex()[:_KEY_ID_HEX_DIGITS], admin) if matched else None
 
 
 def _digest(key: str) -> bytes:
@@ -48,19 +78,30 @@ SECURITY_SCHEMES = {
 }
 
 
-def identify_client(request: Request) -> str:
-    """The caller's name for rate limiting; 401 when keys are required and none is valid.
+def identify_client(request: Request) -> Caller:
+    """Who is calling; 401 when keys are required and none is valid, 429 after many such.
 
     Headers are read here rather than through the framework's security classes, so the
     plain status route (see :mod:`gateway.routes.status`) checks keys the same way.
     """
-    api_keys: ApiKeys = request.app.state.api_keys
+    state = request.app.state
+    api_keys: ApiKeys = state.api_keys
+    networks: ClientNetworks = state.client_networks
+    network = networks.of(request)
     if not api_keys.required:
-        return f"address {request.client.host if request.client else 'unknown'}"
+        return Caller(key_id=None, sees_all=True, client=f"network {network}")
+    failures: RateLimiter = state.auth_failures
+    # A throttled network is refused whatever it presents: were a right key let through,
+    # guessing would go on at full speed, the 429s only telling the wrong guesses apart.
+    if wait_seconds := failures.wait(network):
+        raise _too_many(
+            f"Too many failed authentication attempts; retry in {wait_seconds} s", wait_seconds
+        )
     for key in _presented_keys(request):
-        position = api_keys.position(key)
-        if position is not None:
-            return f"key #{position}"
+        if (matched := api_keys.match(key)) is not None:
+            key_id, admin = matched
+            return Caller(key_id=key_id, sees_all=admin, client=f"key {key_id}")
+    failures.acquire(network)
     raise HTTPException(
         status_code=401, detail=INVALID_KEY_MESSAGE, headers={"WWW-Authenticate": "Bearer"}
     )
@@ -76,17 +117,21 @@ def _presented_keys(request: Request) -> list[str]:
     return keys
 
 
-async def require_key(request: Request) -> str:
-    """The keyed routers' dependency; routes that need the caller's name reuse its answer."""
+def _too_many(message: str, wait_seconds: int) -> HTTPException:
+    return HTTPException(
+        status_code=429, detail=message, headers={"Retry-After": str(wait_seconds)}
+    )
+
+
+async def require_key(request: Request) -> Caller:
+    """The keyed routers' dependency; routes that need the caller reuse its answer."""
     return identify_client(request)
 
 
-async def limit_rate(request: Request, client: Annotated[str, Depends(require_key)]) -> None:
+CallerDep = Annotated[Caller, Depends(require_key)]
+
+
+async def limit_rate(request: Request, caller: CallerDep) -> None:
     limiter: RateLimiter = request.app.state.rate_limiter
-    wait_seconds = limiter.acquire(client)
-    if wait_seconds:
-        raise HTTPException(
-            status_code=429,
-            detail=f"Too many requests; retry in {wait_seconds} s",
-            headers={"Retry-After": str(wait_seconds)},
-        )
+    if wait_seconds := limiter.acquire(caller.client):
+        raise _too_many(f"Too many requests; retry in {wait_seconds} s", wait_seconds)

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from gateway.access import ApiKeys
 from gateway.broker import BrokerLink
+from gateway.clients import ClientNetworks
 from gateway.errors import install_error_handlers
 from gateway.intake import Intake
 from gateway.openapi import install_openapi
@@ -15,7 +16,7 @@ from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
 from gateway.routes import api_router, plain_routes, probe_router
 from gateway.settings import GatewaySettings
-from gateway.store import JobStore
+from gateway.store import JobStore, Quota
 from gateway.timeouts import RequestTimeoutMiddleware
 
 # Long enough for a healthy local broker to accept the connection, short enough that a
@@ -33,7 +34,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         sweeper = RetentionSweeper(app_settings, store)
         app.state.store = store
         app.state.broker = broker
-        app.state.intake = Intake(store, broker)
+        quota = Quota(
+            running_jobs=app_settings.max_running_jobs_per_key,
+            video_seconds_per_day=app_settings.video_seconds_per_day_per_key,
+        )
+        app.state.intake = Intake(store, broker, quota)
         await broker.start(_FIRST_CONNECTION_WAIT)
         sweeper.start()
         try:
@@ -45,8 +50,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Text to video", version="1", lifespan=lifespan)
     app.state.settings = app_settings
-    app.state.api_keys = ApiKeys(key.get_secret_value() for key in app_settings.api_keys)
+    app.state.api_keys = ApiKeys(
+        (key.get_secret_value() for key in app_settings.api_keys),
+        (key.get_secret_value() for key in app_settings.admin_api_keys),
+    )
+    app.state.client_networks = ClientNetworks(app_settings.trusted_proxies)
     app.state.rate_limiter = RateLimiter(app_settings.rate_limit_per_minute)
+    app.state.auth_failures = RateLimiter(app_settings.auth_failures_per_minute)
     app.include_router(api_router)
     app.include_router(probe_router)
     # First, so the most frequent request is matched before any other route is tried.

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from gateway.access import Caller, CallerDep
 from gateway.broker import BrokerLink
 from gateway.intake import Intake
 from gateway.retention import Retention
@@ -43,18 +44,21 @@ IntakeDep = Annotated[Intake, Depends(_intake)]
 RetentionDep = Annotated[Retention, Depends(_retention)]
 
 
-def find_job(request: Request, job_id: str) -> Job:
-    """The job ``job_id`` names, or a 404: for handlers too hot to resolve a dependency."""
+def find_job(request: Request, job_id: str, caller: Caller) -> Job:
+    """The job ``job_id`` names, or a 404: for handlers too hot to resolve a dependency.
+
+    Another key's job is not found either: its answer must not tell that it exists.
+    """
     # Ids come only from the store, never from the path, so no request can name a file.
     store: JobStore = request.app.state.store
     job = store.get(job_id)
-    if job is None:
+    if job is None or not caller.may_see(job.owner):
         raise HTTPException(status_code=404, detail="Job not found")
     return job
 
 
-async def _existing_job(job_id: str, request: Request) -> Job:
-    return find_job(request, job_id)
+async def _existing_job(job_id: str, request: Request, caller: CallerDep) -> Job:
+    return find_job(request, job_id, caller)
 
 
 JobDep = Annotated[Job, Depends(_existing_job)]

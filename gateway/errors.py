@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from common.errors import BrokerUnavailable
+from common.errors import BrokerUnavailable, QuotaExceeded
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def broker_unavailable(_request: Request, exc: BrokerUnavailable) -> JSONResponse:
         logger.warning("refusing a request while the broker is unavailable: %s", exc)
         return error_response(503, BROKER_UNAVAILABLE_MESSAGE)
+
+    @app.exception_handler(QuotaExceeded)
+    async def quota_exceeded(_request: Request, exc: QuotaExceeded) -> JSONResponse:
+        return error_response(429, str(exc), {"Retry-After": str(exc.retry_after_seconds)})
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Accepting a job: store it, then queue it, or forget it if it cannot be queued.
+"""Accepting a job: store it within its key's quota, then queue it, or forget it if it cannot be.
 
 Under load many requests arrive while the previous store write is still syncing to disk;
 they are written together in the next transaction (a group commit), so each disk sync
@@ -12,29 +12,44 @@ import uuid
 from common.errors import BrokerUnavailable
 from common.logs import job_context
 from common.messages import JobOptions
+from gateway.access import Caller
 from gateway.broker import BrokerLink
-from gateway.store import Job, JobStore, new_job
+from gateway.estimates import narration_seconds
+from gateway.store import Job, JobStore, Quota, new_job
 
 logger = logging.getLogger(__name__)
 
 
 class Intake:
-    def __init__(self, store: JobStore, broker: BrokerLink) -> None:
+    def __init__(self, store: JobStore, broker: BrokerLink, quota: Quota) -> None:
         self._store = store
         self._broker = broker
-        self._waiting: list[tuple[Job, asyncio.Future[None]]] = []
+        self._quota = quota
+        self._waiting: list[tuple[Job, Quota | None, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def accept(self, text: str, options: JobOptions) -> Job:
-        """Store and queue a new job; raise BrokerUnavailable if it could not be queued."""
-        job = new_job(str(uuid.uuid4()), text, options)
+    async def accept(self, text: str, options: JobOptions, caller: Caller) -> Job:
+        """Store and queue a new job for ``caller``.
+
+        Raise QuotaExceeded if the caller's key has used up a quota, BrokerUnavailable if
+        the job could not be queued.
+        """
+        job = new_job(
+            str(uuid.uuid4()),
+            text,
+            options,
+            owner=caller.key_id,
+            video_seconds=narration_seconds(text, options.speaking_rate),
+        )
+        # Quotas are per key: admin keys, and an API without keys, have none.
+        quota = None if caller.sees_all else self._quota
         # A client that disconnects must not leave a job stored but never queued.
-        await asyncio.shield(self._store_then_queue(job))
+        await asyncio.shield(self._store_then_queue(job, quota))
         return job
 
-    async def _store_then_queue(self, job: Job) -> None:
+    async def _store_then_queue(self, job: Job, quota: Quota | None) -> None:
         # Stored first, so the first progress event always finds the job.
-        await self._stored(job)
+        await self._stored(job, quota)
         with job_context(job.job_id):
             try:
                 await self._broker.submit(job)
@@ -43,9 +58,9 @@ class Intake:
                 raise
             logger.info("job queued (%d characters)", len(job.text))
 
-    async def _stored(self, job: Job) -> None:
+    async def _stored(self, job: Job, quota: Quota | None) -> None:
         stored = asyncio.get_running_loop().create_future()
-        self._waiting.append((job, stored))
+        self._waiting.append((job, quota, stored))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_waiting())
         await stored
@@ -54,13 +69,18 @@ class Intake:
         try:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
+                jobs = [job for job, _, _ in batch]
+                quotas = [quota for _, quota, _ in batch]
                 try:
-                    await asyncio.to_thread(self._store.insert_all, [job for job, _ in batch])
+                    refusals = await asyncio.to_thread(self._store.insert_all, jobs, quotas)
                 except Exception as exc:
-                    for _, stored in batch:
+                    for _, _, stored in batch:
                         stored.set_exception(exc)
                 else:
-                    for _, stored in batch:
-                        stored.set_result(None)
+                    for (_, _, stored), refusal in zip(batch, refusals, strict=True):
+                        if refusal is None:
+                            stored.set_result(None)
+                        else:
+                            stored.set_exception(refusal)
         finally:
             self._writer = None

@@ -33,12 +33,21 @@ class RateLimiter:
 
     def acquire(self, client: str) -> int:
         """Take a token for ``client``: 0 if it may go ahead, else whole seconds to wait (≥ 1)."""
+        return self._take(client, take=True)
+
+    def wait(self, client: str) -> int:
+        """Whole seconds until ``client`` has a token (0: it has one now); takes nothing."""
+        return self._take(client, take=False)
+
+    def _take(self, client: str, take: bool) -> int:
         if not self.enabled:
             return 0
         with self._lock:
             now = self._clock()
             bucket = self._buckets.get(client)
             if bucket is None:
+                if not take:
+                    return 0
                 if len(self._buckets) >= _PRUNE_ABOVE:
                     self._forget_full_buckets(now)
                 bucket = self._buckets[client] = _Bucket(self._capacity, now)
@@ -47,7 +56,8 @@ class RateLimiter:
             )
             bucket.updated = now
             if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+                if take:
+                    bucket.tokens -= 1.0
                 return 0
             return max(1, math.ceil((1.0 - bucket.tokens) / self._refill_per_second))
 

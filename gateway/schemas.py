@@ -55,7 +55,10 @@ class JobDetail(JobSummary):
 
 
 class JobList(BaseModel):
-    jobs: dict[str, JobSummary]
+    jobs: dict[str, JobSummary] = Field(description="Newest first")
+    next_cursor: str | None = Field(
+        default=None, description="Present when more jobs follow: pass it as `cursor`"
+    )
 
 
 class Health(BaseModel):

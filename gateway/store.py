@@ -11,12 +11,13 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from common.artifacts import JobPaths
+from common.errors import QuotaExceeded
 from common.messages import JobOptions, JobStatus, ProgressEvent, StageReport
 from common.stages import QUEUED_MESSAGE
 
@@ -35,11 +36,47 @@ CREATE TABLE IF NOT EXISTS jobs (
     error_stage TEXT,
     text        TEXT    NOT NULL,
     options     TEXT    NOT NULL,
-    stages      TEXT    NOT NULL DEFAULT '{}'
+    stages      TEXT    NOT NULL DEFAULT '{}',
+    owner       TEXT,
+    video_seconds REAL  NOT NULL DEFAULT 0
 )
 """
-# Columns added since the first release, for stores created before them.
-_ADDED_COLUMNS = {"stages": "TEXT NOT NULL DEFAULT '{}'"}
+# Columns added since the first release, for stores created before them. Jobs stored
+# before owners were recorded belong to no key: only admin keys see them.
+_ADDED_COLUMNS = {
+    "stages": "TEXT NOT NULL DEFAULT '{}'",
+    "owner": "TEXT",
+    "video_seconds": "REAL NOT NULL DEFAULT 0",
+}
+# Pages of the job list, newest first, for everyone and for one key; and a key's running
+# jobs, few however many it has had, for its quota.
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS jobs_newest ON jobs (created_at)",
+    "CREATE INDEX IF NOT EXISTS jobs_newest_by_owner ON jobs (owner, created_at)",
+    "CREATE INDEX IF NOT EXISTS jobs_running_by_owner ON jobs (owner)"
+    " WHERE status IN ('queued', 'processing')",
+)
+_RUNNING_BY_OWNER = """
+SELECT COUNT(*) FROM jobs WHERE owner = ? AND status IN ('queued', 'processing')
+"""
+_VIDEO_SECONDS_SINCE = """
+SELECT COALESCE(SUM(video_seconds), 0), MIN(created_at) FROM jobs
+WHERE owner = ? AND created_at > ?
+"""
+
+
+def _page_query(of_one_owner: bool, after_a_job: bool) -> str:
+    """Newest first; jobs of the same second in the order they were stored, newest first too.
+
+    Each case is its own statement: a condition that may be switched off by a parameter
+    (``:owner IS NULL OR ...``) would keep SQLite from using the index.
+    """
+    conditions = ["owner = :owner"] if of_one_owner else []
+    if after_a_job:
+        conditions.append("(created_at, rowid) < (:after_created, :after_rowid)")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    return f"SELECT * FROM jobs {where} ORDER BY created_at DESC, rowid DESC LIMIT :limit"
+
 
 # Rule 5 of docs/design.md in one statement, so no event can interleave between a read and
 # a write: finished jobs never change; otherwise an event applies when it moves the job
@@ -86,9 +123,17 @@ class Job:
     error_stage: str | None
     text: str
     options: JobOptions
+    owner: str | None = None  # the id of the API key that created it; None: keys were off
+    video_seconds: float = 0.0  # estimated from the text at intake, for the daily quota
 
 
-def new_job(job_id: str, text: str, options: JobOptions) -> Job:
+def new_job(
+    job_id: str,
+    text: str,
+    options: JobOptions,
+    owner: str | None = None,
+    video_seconds: float = 0.0,
+) -> Job:
     now = time.time()
     return Job(
         job_id=job_id,
@@ -101,7 +146,29 @@ def new_job(job_id: str, text: str, options: JobOptions) -> Job:
         error_stage=None,
         text=text,
         options=options,
+        owner=owner,
+        video_seconds=video_seconds,
     )
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What one key may have at once and in a day; 0 is no limit."""
+
+    running_jobs: int
+    video_seconds_per_day: float
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list[Job]
+    # The last job's id when more follow: the cursor the next page starts after.
+    next_cursor: str | None
+
+
+_DAY_SECONDS = 86400
+# When a running job will end is unknown; short jobs take about this long.
+_RUNNING_RETRY_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -126,20 +193,63 @@ class JobStore:
             for column, definition in _ADDED_COLUMNS.items():
                 if column not in present:
                     self._connection.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
+            for index in _INDEXES:
+                self._connection.execute(index)
 
     def close(self) -> None:
         with self._lock:
             self._connection.close()
 
-    def insert_all(self, jobs: list[Job]) -> None:
-        """Store new jobs in one transaction: one disk sync however many there are."""
+    def insert_all(
+        self, jobs: Sequence[Job], quotas: Sequence[Quota | None] = ()
+    ) -> list[QuotaExceeded | None]:
+        """Store new jobs in one transaction: one disk sync however many there are.
+
+        ``quotas[i]``, if given, is what ``jobs[i]``'s owner may have: a job over it is not
+        stored, and its place in the answer says why. Checked inside the transaction, so
+        concurrent requests, or gateway processes, cannot together pass a quota.
+        """
         rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]
         columns = ", ".join(rows[0])
         placeholders = ", ".join(f":{column}" for column in rows[0])
+        insert = f"INSERT INTO jobs ({columns}) VALUES ({placeholders})"
+        refusals: list[QuotaExceeded | None] = []
         with self._lock, self._transaction():
-            self._connection.executemany(
-                f"INSERT INTO jobs ({columns}) VALUES ({placeholders})", rows
-            )
+            for job, row, quota in zip(jobs, rows, quotas or [None] * len(jobs), strict=True):
+                refusal = None
+                if quota is not None and job.owner is not None:
+                    refusal = self._over_quota(job, quota)
+                if refusal is None:
+                    self._connection.execute(insert, row)
+                refusals.append(refusal)
+        return refusals
+
+    def _over_quota(self, job: Job, quota: Quota) -> QuotaExceeded | None:
+        owner = job.owner
+        if quota.running_jobs:
+            (running,) = self._connection.execute(_RUNNING_BY_OWNER, (owner,)).fetchone()
+            if running >= quota.running_jobs:
+                return QuotaExceeded(
+                    f"Too many running jobs: this key has {running} queued or processing, "
+                    f"the limit is {quota.running_jobs}; retry in {_RUNNING_RETRY_SECONDS} s",
+                    _RUNNING_RETRY_SECONDS,
+                )
+        limit = quota.video_seconds_per_day
+        if limit:
+            window_start = job.created_at - _DAY_SECONDS
+            used, oldest = self._connection.execute(
+                _VIDEO_SECONDS_SINCE, (owner, window_start)
+            ).fetchone()
+            if used + job.video_seconds > limit:
+                # The oldest counted job leaving the window is the soonest anything changes.
+                retry = max(1, oldest - window_start) if oldest is not None else _DAY_SECONDS
+                return QuotaExceeded(
+                    f"Daily video quota reached: this key used {used:.0f} of its {limit:g} "
+                    f"video seconds in the last 24 hours, and this job needs about "
+                    f"{job.video_seconds:.0f}; retry in {retry} s",
+                    retry,
+                )
+        return None
 
     def discard(self, job_id: str) -> None:
         """Forget a job that never reached the queue."""
@@ -158,6 +268,33 @@ class JobStore:
     def list_all(self) -> list[Job]:
         rows = self._query("SELECT * FROM jobs ORDER BY created_at, rowid", ())
         return [_job_from_row(row) for row in rows]
+
+    def page(
+        self, limit: int, owner: str | None = None, after: str | None = None
+    ) -> JobPage | None:
+        """Up to ``limit`` jobs, newest first: of every owner, or only of key id ``owner``.
+
+        ``after`` is a page's ``next_cursor``: the page then starts with the job after it.
+        None if ``after`` names no job this listing holds.
+        """
+        parameters: dict[str, Any] = {
+            "owner": owner,
+            "after_created": None,
+            "after_rowid": None,
+            "limit": limit + 1,
+        }
+        with self._lock:
+            if after is not None:
+                start = self._connection.execute(
+                    "SELECT created_at, rowid, owner FROM jobs WHERE job_id = ?", (after,)
+                ).fetchone()
+                if start is None or (owner is not None and start["owner"] != owner):
+                    return None
+                parameters["after_created"], parameters["after_rowid"] = start[0], start[1]
+            query = _page_query(owner is not None, after is not None)
+            rows = self._connection.execute(query, parameters).fetchall()
+        jobs = [_job_from_row(row) for row in rows[:limit]]
+        return JobPage(jobs, jobs[-1].job_id if len(rows) > limit else None)
 
     def apply(self, event: ProgressEvent) -> bool:
         """Record ``event`` if it moves its job forward; return whether it did."""

@@ -13,7 +13,8 @@ from gateway.routes import health, jobs, probes, status, videos, voices
 from gateway.schemas import ErrorBody
 
 _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or invalid API key"}
+    401: {"model": ErrorBody, "description": "Missing or invalid API key"},
+    429: {"model": ErrorBody, "description": "Too many failed authentication attempts"},
 }
 
 api_router = APIRouter(prefix="/api/v1")

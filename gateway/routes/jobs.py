@@ -1,16 +1,22 @@
-"""Jobs: queue one, list them all, detail one, cancel one (polling one is in :mod:`.status`)."""
+"""Jobs: queue one, list them by pages, detail one, cancel one (polling is in :mod:`.status`).
+
+With API keys on, a caller sees only the jobs its key created (an admin key sees all):
+the listing is filtered, and every route that names a job finds it through ``JobDep``.
+"""
 
 import logging
 import time
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from common.artifacts import JobPaths, write_bytes_atomic
 from common.logs import job_context
 from common.stages import STAGE_NAMES
-from gateway.access import limit_rate
+from gateway.access import CallerDep, limit_rate
 from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep
+from gateway.disk import require_free_disk
 from gateway.generate_request import GenerateRequestDep
 from gateway.retention import Retention, available_video
 from gateway.schemas import (
@@ -45,7 +51,7 @@ _NEW_JOB_LINKS = {
     operation_id="generate",
     status_code=202,
     # After the key check, before the body is read: a flood costs no parsing.
-    dependencies=[Depends(limit_rate)],
+    dependencies=[Depends(limit_rate), Depends(require_free_disk)],
     responses={
         202: {"links": _NEW_JOB_LINKS},
         400: {"model": ErrorBody},
@@ -56,19 +62,52 @@ _NEW_JOB_LINKS = {
         503: {"model": ErrorBody},
     },
 )
-async def generate(job_request: GenerateRequestDep, intake: IntakeDep) -> GenerateAccepted:
+async def generate(
+    job_request: GenerateRequestDep, intake: IntakeDep, caller: CallerDep
+) -> GenerateAccepted:
     """Queue a video for `{"text": "...", "options": {...}}`; options are optional."""
-    job = await intake.accept(job_request.text, job_request.options)
+    job = await intake.accept(job_request.text, job_request.options, caller)
     return GenerateAccepted(job_id=job.job_id)
 
 
-@router.get("/jobs", operation_id="list_jobs", response_model_exclude_none=True)
-def list_jobs(store: StoreDep, settings: SettingsDep, retention: RetentionDep) -> JobList:
+# Job ids are 36 characters; a cursor is one.
+_CURSOR_MAX_LENGTH = 64
+
+
+@router.get(
+    "/jobs",
+    operation_id="list_jobs",
+    response_model_exclude_none=True,
+    responses={400: {"model": ErrorBody}},
+)
+def list_jobs(
+    store: StoreDep,
+    settings: SettingsDep,
+    retention: RetentionDep,
+    caller: CallerDep,
+    limit: Annotated[
+        int | None, Query(ge=1, description="Jobs per page; the default and maximum are settings")
+    ] = None,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=_CURSOR_MAX_LENGTH, description="`next_cursor` of the previous page"),
+    ] = None,
+) -> JobList:
+    """The caller's jobs, newest first, a page at a time; `next_cursor` leads to the next."""
+    size = settings.jobs_page_size if limit is None else limit
+    if size > settings.jobs_page_max:
+        raise HTTPException(
+            status_code=400, detail=f"Invalid limit: at most {settings.jobs_page_max} jobs a page"
+        )
+    page = store.page(size, owner=None if caller.sees_all else caller.key_id, after=cursor)
+    if page is None:
+        raise HTTPException(
+            status_code=400, detail="Invalid cursor: use the next_cursor of a previous page"
+        )
     now = time.time()
     return JobList(
-        jobs={
-            job.job_id: _summary(job, settings.data_dir, retention, now) for job in store.list_all()
-        }
+        jobs={job.job_id: _summary(job, settings.data_dir, retention, now) for job in page.jobs},
+        next_cursor=page.next_cursor,
     )
 
 

@@ -2,10 +2,10 @@
 
 A FastAPI route spends more on resolving its parameters and validating its response than
 this endpoint spends on its work (one indexed read); as a plain route it answers about
-twice the polls per second (``bench/load.py api``). It checks API keys itself, like the
-other job routes. The framework cannot see a plain route, so ``documentation`` describes
-it to FastAPI, which derives the OpenAPI operation from the same models as every other
-route's (see :mod:`gateway.openapi`); that route is never mounted.
+twice the polls per second (``bench/load.py api``). It checks API keys and the job's
+owner itself, like the other job routes. The framework cannot see a plain route, so
+``documentation`` describes it to FastAPI, which derives the OpenAPI operation from the
+same models as every other route's (see :mod:`gateway.openapi`); that route is never mounted.
 """
 
 from fastapi.routing import APIRoute
@@ -24,8 +24,8 @@ _FIELDS = tuple(JobStatusView.model_fields)
 
 
 async def job_status(request: Request) -> JSONResponse:
-    identify_client(request)
-    job = find_job(request, request.path_params["job_id"])
+    caller = identify_client(request)
+    job = find_job(request, request.path_params["job_id"], caller)
     return JSONResponse({field: getattr(job, field) for field in _FIELDS})
 
 
@@ -48,5 +48,6 @@ documentation = APIRoute(
     responses={
         401: {"model": ErrorBody, "description": INVALID_KEY_MESSAGE},
         404: {"model": ErrorBody, "description": "Job not found"},
+        429: {"model": ErrorBody, "description": "Too many failed authentication attempts"},
     },
 )

@@ -360,8 +360,8 @@ def test_all_jobs_are_listed(client: TestClient) -> None:
     # When the client lists jobs
     jobs = client.get(f"{API}/jobs").json()["jobs"]
 
-    # Then both are there with the contract's fields
-    assert list(jobs) == [first, second]
+    # Then both are there, newest first, with the contract's fields
+    assert list(jobs) == [second, first]
     for job in jobs.values():
         assert job == {
             "status": "queued",
