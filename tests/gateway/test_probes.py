@@ -1,8 +1,11 @@
 """/healthz says the process is up; /readyz says whether it can take and track jobs."""
 
+import re
+
 from fastapi.testclient import TestClient
 
 from gateway.store import JobStore
+from tests.gateway.helpers import GatewayStarter
 
 
 def test_a_connected_gateway_is_alive_and_ready(client: TestClient) -> None:
@@ -40,3 +43,20 @@ def test_a_store_that_does_not_answer_makes_the_gateway_not_ready(client: TestCl
     # Then it says the store is the problem
     assert ready.status_code == 503
     assert ready.json() == {"error": "Not ready: the job store does not answer"}
+
+
+def test_a_nearly_full_data_directory_makes_the_gateway_not_ready(
+    gateway_with: GatewayStarter,
+) -> None:
+    # Given a gateway that wants more free space than the disk has
+    with gateway_with(min_free_disk_bytes=10**18) as client:
+        # When an orchestrator probes it
+        ready = client.get("/readyz")
+
+    # Then it says the data directory is nearly full, with how much is free
+    assert ready.status_code == 503
+    assert re.fullmatch(
+        r"Not ready: the data directory is nearly full \(\d+ MB free, under the "
+        r"1000000000000 MB of T2V_MIN_FREE_DISK_BYTES\)",
+        ready.json()["error"],
+    )
