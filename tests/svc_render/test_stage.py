@@ -1,10 +1,11 @@
 import logging
+from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
-from common.artifacts import JobPaths
+from common.artifacts import JobPaths, atomic_path
 from common.documents import (
     CaptionGroup,
     Captions,
@@ -13,11 +14,14 @@ from common.documents import (
     Word,
     save_document,
 )
-from common.errors import StageError
+from common.errors import JobCancelled, StageError
 from common.messages import CaptionStyle, JobOptions, StageMessage
 from common.settings import Settings
 from common.stage import REUSED, StageResult
 from svc_footage.generated import write_generated_clip
+from svc_render.background import FootageSpan
+from svc_render.narration import Narration
+from svc_render.render import VideoFormat, render_video
 from svc_render.settings import RenderSettings
 from svc_render.stage import RenderStage
 from tests.media_checks import probe
@@ -244,3 +248,36 @@ def test_awkward_captions_still_render_the_whole_narration(
     facts = probe(paths.video)
     assert abs(facts.duration - NARRATION_SECONDS) <= 1 / 12
     assert len(decoded_rgb(paths.video)) == round(NARRATION_SECONDS * 12)
+
+
+def test_a_cancelled_render_stops_between_frames_and_leaves_no_file(tmp_path: Path) -> None:
+    # Given a render of 48 frames whose job is cancelled by the time of its fifth look
+    narration = Narration(samples=np.zeros((16000 * 4, 1), np.float32), sample_rate=16000)
+    clip = tmp_path / "clip.mp4"
+    write_generated_clip(clip, seed=1, seconds=1.0, width=64, height=64, fps=12)
+    looks = 0
+
+    def cancelled() -> bool:
+        nonlocal looks
+        looks += 1
+        return looks == 5
+
+    target = tmp_path / "output" / "video_job.mp4"
+    video_format = VideoFormat(width=64, height=64, fps=12, preset="ultrafast", crf=30)
+
+    # When it renders, looking before every frame
+    with pytest.raises(JobCancelled, match="after 4 frames"), atomic_path(target) as partial:
+        render_video(
+            partial,
+            narration,
+            [CAPTION],
+            [FootageSpan(start=0.0, end=4.0, file=clip)],
+            video_format,
+            lambda note: None,
+            cancelled=cancelled,
+            cancel_check_seconds=0.0,
+        )
+
+    # Then it stopped at that look, and its partial output is gone
+    assert looks == 5
+    assert list(target.parent.iterdir()) == []
