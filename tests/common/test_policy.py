@@ -5,8 +5,8 @@ import errno
 import pytest
 
 from common.amqp.topology import Topology
-from common.errors import MissingArtifact, TransientError
-from common.messages import ProgressEvent, StageMessage
+from common.errors import MissingArtifact, TransientError, UnsafeArtifactPath
+from common.messages import MAX_PROVIDER_CHARS, ProgressEvent, StageMessage
 from common.policy import Cancelled, Failed, PipelinePolicy, Publication, Succeeded
 from common.stage import StageResult
 
@@ -166,3 +166,26 @@ def test_an_unexpected_error_fails_the_job_naming_it_as_internal() -> None:
     assert decision.verdict == "dead-letter"
     assert decision.reason == "internal error (ValueError: bad frame)"
     assert decision.failure is error
+
+
+def test_an_artifact_path_outside_the_job_fails_at_once() -> None:
+    # Given a stage refused a message's artifact path
+    outcome = Failed(UnsafeArtifactPath("the artifact path '/etc/passwd' is not a plain path"))
+
+    # When the policy decides
+    decision = POLICY.decide("render", _job(), outcome)
+
+    # Then the message is dead-lettered with the job failed, never retried
+    assert decision.verdict == "dead-letter"
+    assert _event(decision.publications[0]).status == "failed"
+
+
+def test_a_long_provider_name_still_makes_a_valid_report() -> None:
+    # When a stage names its provider by a very long model path
+    outcome = Succeeded(StageResult({}, "coqui (" + "/m" * 1000 + ")"), seconds=1.0)
+    decision = POLICY.decide("tts", _job(), outcome)
+
+    # Then its report is cut to what a message may carry, and the job moves on
+    report = _event(decision.publications[0]).report
+    assert report is not None and len(report.provider) == MAX_PROVIDER_CHARS
+    assert decision.verdict == "forward"
