@@ -28,7 +28,9 @@ t2v: cannot reach RabbitMQ at {url}
 Start a broker, then run this again:
   - installed but stopped:  sudo systemctl start rabbitmq-server  (or: rabbitmq-server -detached)
   - not installed (Debian/Ubuntu):  sudo apt-get install rabbitmq-server
-  - with Docker:  docker compose up -d rabbitmq
+  - with Docker:  docker run -d -p 127.0.0.1:5672:5672 -e RABBITMQ_DEFAULT_USER=t2v
+      -e RABBITMQ_DEFAULT_PASS=<password> rabbitmq:3.13
+    then set T2V_BROKER_URL=amqp://t2v:<password>@localhost:5672/
   - elsewhere:  set T2V_BROKER_URL=amqp://user:password@host:5672/"""
 
 

@@ -26,7 +26,8 @@ if ! broker_answers; then
     cat >&2 <<'MSG'
 t2v: no RabbitMQ answers at T2V_BROKER_URL (default localhost:5672). Get one with either:
   sudo apt-get install rabbitmq-server        (Debian/Ubuntu; it starts by itself)
-  docker compose up -d rabbitmq               (then export T2V_BROKER_URL=amqp://t2v:t2v@localhost:5672/)
+  docker run -d -p 127.0.0.1:5672:5672 -e RABBITMQ_DEFAULT_USER=t2v -e RABBITMQ_DEFAULT_PASS=<password> rabbitmq:3.13
+                                              (then export T2V_BROKER_URL=amqp://t2v:<password>@localhost:5672/)
 `t2v generate "text" -o out.mp4` needs no broker at all.
 MSG
     exit 1
