@@ -94,7 +94,8 @@ def list_jobs(
     ] = None,
 ) -> JobList:
     """The caller's jobs, newest first, a page at a time; `next_cursor` leads to the next."""
-    size = settings.jobs_page_size if limit is None else limit
+    # The maximum bounds the default too, so lowering only the maximum takes effect.
+    size = min(settings.jobs_page_size, settings.jobs_page_max) if limit is None else limit
     if size > settings.jobs_page_max:
         raise HTTPException(
             status_code=400, detail=f"Invalid limit: at most {settings.jobs_page_max} jobs a page"

@@ -55,3 +55,20 @@ def test_zero_means_unlimited() -> None:
     limiter = RateLimiter(0, clock=ManualClock())
 
     assert {limiter.acquire("client") for _ in range(1000)} == {0}
+
+
+def test_waiting_is_told_without_taking_a_token() -> None:
+    # Given a client with one token left of three
+    clock = ManualClock()
+    limiter = RateLimiter(3, clock=clock)
+    limiter.acquire("client")
+    limiter.acquire("client")
+
+    # When it asks how long to wait, again and again
+    waits = [limiter.wait("client") for _ in range(5)]
+
+    # Then it need not wait, and its last token is still there; a client never seen need not either
+    assert waits == [0] * 5
+    assert limiter.acquire("client") == 0
+    assert limiter.wait("client") == 20
+    assert limiter.wait("stranger") == 0

@@ -1,12 +1,16 @@
 """The job store: forward-only progress, sticky endings, and a file that outlives the process."""
 
+import contextlib
+import dataclasses
+import sqlite3
+import time
 from pathlib import Path
 
-from common.errors import StageError
+from common.errors import QuotaExceeded, StageError
 from common.messages import JobOptions, ProgressEvent
 from common.progress import completed_event, failed_event, stage_event
 from common.stages import COMPLETED_MESSAGE, QUEUED_MESSAGE
-from gateway.store import FinishedJob, Job, JobStore
+from gateway.store import FinishedJob, Job, JobStore, Quota, new_job
 from tests.gateway.helpers import create_job
 
 
@@ -223,3 +227,145 @@ def test_an_open_store_answers_and_a_closed_one_does_not(data_dir: Path) -> None
     store.close()
 
     assert not store.answers()
+
+
+# The schema before jobs had owners, as a store made by an earlier release holds it.
+OLD_SCHEMA = """
+CREATE TABLE jobs (
+    job_id      TEXT PRIMARY KEY,
+    status      TEXT    NOT NULL,
+    progress    INTEGER NOT NULL,
+    message     TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  REAL    NOT NULL,
+    output_file TEXT,
+    error_stage TEXT,
+    text        TEXT    NOT NULL,
+    options     TEXT    NOT NULL,
+    stages      TEXT    NOT NULL DEFAULT '{}'
+)
+"""
+
+
+def test_a_store_of_the_old_schema_gains_owners_and_indexes(data_dir: Path) -> None:
+    # Given a store file made with the schema before owners, holding a job
+    data_dir.mkdir(parents=True)
+    path = data_dir / "jobs.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as old:
+        old.execute(OLD_SCHEMA)
+        old.execute(
+            "INSERT INTO jobs VALUES ('old-job', 'completed', 100, 'done', 1000, 1000.5,"
+            " 'output/video_old-job.mp4', NULL, 'An old story', '{}', '{}')"
+        )
+        old.commit()
+
+    # When the gateway opens it, twice, as two restarts would
+    JobStore(path, data_dir).close()
+    store = JobStore(path, data_dir)
+
+    # Then the old job reads as before, belonging to no key, and new jobs have owners
+    job = current(store, "old-job")
+    assert (job.status, job.text, job.owner, job.video_seconds) == (
+        "completed",
+        "An old story",
+        None,
+        0.0,
+    )
+    store.insert_all([new_job("new-job", "text", JobOptions(), owner="key-1")])
+    assert current(store, "new-job").owner == "key-1"
+    page = store.page(10, owner="key-1")
+    assert page is not None and [job.job_id for job in page.jobs] == ["new-job"]
+
+    # And the listing and quota queries have their indexes
+    with contextlib.closing(sqlite3.connect(path)) as reader:
+        indexes = {
+            row[0] for row in reader.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+    assert {"jobs_newest", "jobs_newest_by_owner", "jobs_running_by_owner"} <= indexes
+    store.close()
+
+
+def store_jobs(store: JobStore, owners: list[str | None]) -> list[str]:
+    job_ids = [f"job-{n}" for n in range(len(owners))]
+    store.insert_all(
+        [
+            new_job(job_id, "text", JobOptions(), owner=owner)
+            for job_id, owner in zip(job_ids, owners, strict=True)
+        ]
+    )
+    return job_ids
+
+
+def test_pages_follow_each_other_newest_first(store: JobStore) -> None:
+    # Given five jobs stored in the same second
+    job_ids = store_jobs(store, [None] * 5)
+
+    # When they are read two at a time, each page after the last one's cursor
+    first = store.page(2)
+    assert first is not None and first.next_cursor is not None
+    second = store.page(2, after=first.next_cursor)
+    assert second is not None and second.next_cursor is not None
+    third = store.page(2, after=second.next_cursor)
+    assert third is not None
+
+    # Then they hold every job once, newest first, and the last has no cursor
+    assert [[job.job_id for job in page.jobs] for page in (first, second, third)] == [
+        ["job-4", "job-3"],
+        ["job-2", "job-1"],
+        ["job-0"],
+    ]
+    assert third.next_cursor is None
+    assert job_ids == ["job-0", "job-1", "job-2", "job-3", "job-4"]
+
+
+def test_a_page_of_one_owner_holds_only_its_jobs(store: JobStore) -> None:
+    # Given jobs of two owners and of none
+    store_jobs(store, ["alice", "bob", None, "alice", "bob"])
+
+    # When alice's jobs are read
+    page = store.page(10, owner="alice")
+
+    # Then only hers are there, and a cursor of another owner's job leads nowhere
+    assert page is not None and [job.job_id for job in page.jobs] == ["job-3", "job-0"]
+    assert store.page(10, owner="alice", after="job-1") is None
+    assert store.page(10, after="no-such-job") is None
+
+
+def test_a_job_over_its_owners_running_quota_is_not_stored(store: JobStore) -> None:
+    # Given an owner with two running jobs, one of them finished since
+    store_jobs(store, ["alice", "alice"])
+    store.apply(completed_event("job-0", "render"))
+    quota = Quota(running_jobs=2, video_seconds_per_day=0)
+
+    # When three more of its jobs, and one of another owner, are stored in one transaction
+    jobs = [new_job(f"more-{n}", "text", JobOptions(), owner="alice") for n in range(3)]
+    jobs.append(new_job("bobs", "text", JobOptions(), owner="bob"))
+    refusals = store.insert_all(jobs, [quota] * 4)
+
+    # Then only the first of the owner's fits, and the other owner's is stored too
+    assert [refusal is None for refusal in refusals] == [True, False, False, True]
+    assert isinstance(refusals[1], QuotaExceeded) and refusals[1].retry_after_seconds == 15
+    assert [store.get(job.job_id) is not None for job in jobs] == [True, False, False, True]
+
+
+def test_video_seconds_count_for_a_day(store: JobStore) -> None:
+    # Given an owner whose job of 40 s was stored 23 hours ago
+    quota = Quota(running_jobs=0, video_seconds_per_day=60)
+    now = time.time()
+    earlier = new_job("earlier", "text", JobOptions(), owner="alice", video_seconds=40)
+    store.insert_all([dataclasses.replace(earlier, created_at=int(now) - 23 * 3600)])
+
+    # When it asks for 30 s more, and then for 20 s
+    too_much = new_job("too-much", "text", JobOptions(), owner="alice", video_seconds=30)
+    fits = new_job("fits", "text", JobOptions(), owner="alice", video_seconds=20)
+    refusals = store.insert_all([too_much, fits], [quota, quota])
+
+    # Then the first is refused until the earlier job is a day old, and the second fits
+    refused = refusals[0]
+    assert isinstance(refused, QuotaExceeded)
+    assert 3590 <= refused.retry_after_seconds <= 3600
+    assert refusals[1] is None
+
+    # And a day later the earlier job no longer counts
+    tomorrow = dataclasses.replace(too_much, created_at=int(now) + 3601)
+    assert store.insert_all([tomorrow], [quota]) == [None]
