@@ -23,6 +23,12 @@ def get_message_from_queue(session: BrokerSession, queue: str, timeout: float = 
     raise AssertionError(f"no message on {queue} within {timeout} s")
 
 
+def publish_stage(session: BrokerSession, stage: str, body: bytes) -> None:
+    """Publish ``body`` as the stage message of ``stage``, as the stage before it would."""
+    topology = session.topology
+    session.publish(topology.jobs_exchange, topology.stage_routing_key(stage), body)
+
+
 def queued_messages(session: BrokerSession, queue: str) -> int:
     declared = session.call(lambda: session.channel.queue_declare(queue, passive=True))
     return int(declared.method.message_count)

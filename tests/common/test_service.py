@@ -13,7 +13,7 @@ from common.settings import Settings
 from common.stage import ReportProgress, StageResult
 from svc_queries.settings import QueriesSettings
 from svc_queries.stage import QueriesStage
-from tests.broker_helpers import drain_queue, get_message_from_queue, running
+from tests.broker_helpers import drain_queue, get_message_from_queue, publish_stage, running
 
 
 def _job_with_captions(settings: Settings, job_id: str) -> StageMessage:
@@ -28,11 +28,6 @@ def _job_with_captions(settings: Settings, job_id: str) -> StageMessage:
     )
 
 
-def _publish_stage(session: BrokerSession, stage: str, body: bytes) -> None:
-    topology = session.topology
-    session.publish(topology.jobs_exchange, topology.stage_routing_key(stage), body)
-
-
 def test_stage_writes_artifact_forwards_job_and_reports(
     settings: Settings, broker: BrokerSession
 ) -> None:
@@ -42,7 +37,7 @@ def test_stage_writes_artifact_forwards_job_and_reports(
 
     with running(service):
         # When the job's message is published to the queries stage
-        _publish_stage(broker, "queries", job.to_bytes())
+        publish_stage(broker, "queries", job.to_bytes())
 
         # Then the footage stage receives the job with the queries artifact added
         forwarded = parse_stage_message(
@@ -63,8 +58,8 @@ def test_malformed_message_is_dead_lettered(settings: Settings, broker: BrokerSe
     # Given a running stage service
     with running(StageService(QueriesStage(QueriesSettings()), settings)):
         # When a message that is not a valid stage message arrives
-        _publish_stage(broker, "queries", b'{"job_id": "bad", "schema_version": 99}')
-        _publish_stage(broker, "queries", b"not json at all")
+        publish_stage(broker, "queries", b'{"job_id": "bad", "schema_version": 99}')
+        publish_stage(broker, "queries", b"not json at all")
 
         # Then both land in the dead-letter queue, untouched
         dead = [get_message_from_queue(broker, broker.topology.dead_letter_queue) for _ in range(2)]
@@ -85,7 +80,7 @@ def test_failing_stage_marks_the_job_failed_and_dead_letters_it(
     job = StageMessage(job_id="svc3", text="Anything.")
     with running(StageService(_BrokenStage(), settings)):
         # When a job reaches it
-        _publish_stage(broker, "queries", job.to_bytes())
+        publish_stage(broker, "queries", job.to_bytes())
 
         # Then the job goes to the dead-letter queue instead of looping
         assert (
@@ -128,7 +123,7 @@ def test_long_work_keeps_the_connection_alive(settings: Settings, broker: Broker
 
     with running(StageService(stage, fast_heartbeat)):
         # When a job takes five heartbeat timeouts' worth of work
-        _publish_stage(broker, "queries", job.to_bytes())
+        publish_stage(broker, "queries", job.to_bytes())
 
         # Then the job is forwarded once, having run once: the connection never dropped
         forwarded = get_message_from_queue(broker, broker.topology.stage_queue("footage"), 30)
@@ -163,7 +158,7 @@ def test_a_passing_io_error_is_retried_after_a_delay(
 
     with running(StageService(stage, settings)):
         # When the job arrives
-        _publish_stage(broker, "queries", job.to_bytes())
+        publish_stage(broker, "queries", job.to_bytes())
 
         # Then it comes back after the delay, succeeds, and moves on with attempts reset
         forwarded = parse_stage_message(
@@ -183,7 +178,7 @@ def test_retries_stop_after_the_last_attempt(settings: Settings, broker: BrokerS
 
     with running(StageService(stage, settings)):
         # When the job arrives
-        _publish_stage(broker, "queries", job.to_bytes())
+        publish_stage(broker, "queries", job.to_bytes())
 
         # Then after three tries it is dead-lettered, not requeued again
         dead = parse_stage_message(
@@ -203,7 +198,7 @@ def test_a_full_disk_fails_at_once_with_a_clear_reason(
 
     with running(StageService(stage, settings)):
         # When a job arrives
-        _publish_stage(broker, "queries", StageMessage(job_id="svc7", text="Full.").to_bytes())
+        publish_stage(broker, "queries", StageMessage(job_id="svc7", text="Full.").to_bytes())
         get_message_from_queue(broker, broker.topology.dead_letter_queue)
 
     # Then it fails on the first try, saying so, rather than retrying in a loop
@@ -224,7 +219,7 @@ def test_a_cancelled_job_is_skipped(settings: Settings, broker: BrokerSession) -
 
     with running(StageService(stage, settings)):
         # When its message arrives
-        _publish_stage(broker, "queries", job.to_bytes())
+        publish_stage(broker, "queries", job.to_bytes())
         time.sleep(1.0)
 
     # Then the stage does no work, forwards nothing, and the message is gone

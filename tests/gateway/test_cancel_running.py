@@ -19,7 +19,7 @@ from gateway.store import JobStore
 from svc_footage.generated import write_generated_clip
 from svc_render.settings import RenderSettings
 from svc_render.stage import RenderStage
-from tests.broker_helpers import drain_queue, running
+from tests.broker_helpers import drain_queue, publish_stage, running
 from tests.gateway.helpers import API, submit, wait_for_status
 from tests.svc_render.media import write_tone
 
@@ -49,11 +49,6 @@ def _render_job(paths: JobPaths) -> StageMessage:
     return StageMessage(job_id=paths.job_id, text="A story.", options=OPTIONS, artifacts=artifacts)
 
 
-def _publish_stage(broker: BrokerSession, stage: str, message: StageMessage) -> None:
-    topology = broker.topology
-    broker.publish(topology.jobs_exchange, topology.stage_routing_key(stage), message.to_bytes())
-
-
 def _wait_for_log(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while text not in caplog.text:
@@ -72,7 +67,7 @@ def test_a_cancel_stops_a_running_render_and_leaves_no_video(
     paths = JobPaths(gateway_settings.data_dir, job_id)
     render = RenderStage(RenderSettings(data_dir=gateway_settings.data_dir, font_path=None))
     with caplog.at_level(logging.INFO), running(StageService(render, gateway_settings)):
-        _publish_stage(broker, "render", _render_job(paths))
+        publish_stage(broker, "render", _render_job(paths).to_bytes())
         started = wait_for_status(client, job_id, lambda status: status["progress"] == 90)
         assert started["status"] == "processing"
 
@@ -125,7 +120,7 @@ def test_a_cancelled_job_stays_cancelled_after_its_work_folder_expires(
     # When a late message of the job reaches a stage
     stage = _CountingStage()
     with caplog.at_level(logging.INFO), running(StageService(stage, gateway_settings)):
-        _publish_stage(broker, "captions", StageMessage(job_id=job_id, text="Late."))
+        publish_stage(broker, "captions", StageMessage(job_id=job_id, text="Late.").to_bytes())
         _wait_for_log(caplog, "job cancelled; stage captions skipped or stopped")
 
     # Then the stage skips it, forwards nothing, and the job still reads as cancelled

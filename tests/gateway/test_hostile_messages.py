@@ -10,7 +10,7 @@ from common.service import StageService
 from gateway.settings import GatewaySettings
 from svc_queries.settings import QueriesSettings
 from svc_queries.stage import QueriesStage
-from tests.broker_helpers import drain_queue, get_message_from_queue, running
+from tests.broker_helpers import drain_queue, get_message_from_queue, publish_stage, running
 from tests.gateway.helpers import submit, wait_for_status
 
 
@@ -43,9 +43,7 @@ def test_a_message_naming_a_file_outside_its_job_is_dead_lettered_and_fails_the_
     message = StageMessage(job_id=job_id, text="A story.", artifacts={"captions": hostile})
     with running(StageService(QueriesStage(QueriesSettings()), gateway_settings)):
         topology = broker.topology
-        broker.publish(
-            topology.jobs_exchange, topology.stage_routing_key("queries"), message.to_bytes()
-        )
+        publish_stage(broker, "queries", message.to_bytes())
 
         # Then the message is dead-lettered, not run or retried
         dead = parse_stage_message(get_message_from_queue(broker, topology.dead_letter_queue))
