@@ -2,21 +2,28 @@
 
     python bench/load.py burst [--jobs 200]        # every job of a burst must complete
     python bench/load.py api [--clients 50 --seconds 10 --workers 2]
+    python bench/load.py store [--stored 200000 --reads 2000]
 
 `burst` starts the gateway and all stage services (own broker names and data directory),
 posts tiny jobs at a small frame size all at once, and waits for each to end. `api`
 starts the gateway alone, so the first stage queue just fills, and measures requests per
 second and latency of POST /generate and GET /status (over the jobs it created) with
 `wrk` (`apt install wrk`): a Python client could not load the server without itself
-taking the CPU it measures. Both print JSON. They need a running RabbitMQ (T2V_BROKER_URL).
+taking the CPU it measures. `store` fills a job store with many jobs of two API keys
+through the store's own insert path, starts the gateway on it with those keys and an
+admin key, and times one request at a time: pages of GET /jobs (the first, and one deep
+behind a cursor, as a key and as the admin) and GET /status of random jobs, as medians.
+All print JSON. They need a running RabbitMQ (T2V_BROKER_URL).
 """
 
 import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +37,10 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from common.messages import JobOptions  # noqa: E402
 from common.settings import Settings  # noqa: E402
+from gateway.access import key_id  # noqa: E402
+from gateway.store import JobStore, new_job  # noqa: E402
 from tests.local_service import Stack, delete_topology  # noqa: E402
 
 TINY_JOB = {"text": "A cat sat.", "options": {"width": 128, "height": 224, "fps": 10}}
@@ -47,7 +57,7 @@ async def burst(stack: Stack, jobs: int) -> dict[str, object]:
         ended: dict[str, str] = {}
         deadline = time.monotonic() + 60 + 5 * jobs
         while len(ended) < len(accepted) and time.monotonic() < deadline:
-            listing = (await client.get("/jobs")).json()["jobs"]
+            listing = await every_job(client)
             for job_id in accepted:
                 status = listing.get(job_id, {}).get("status")
                 if status in ("completed", "failed"):
@@ -65,6 +75,18 @@ async def burst(stack: Stack, jobs: int) -> dict[str, object]:
         "minutes": round(minutes, 2),
         "jobs_per_minute": round(completed / minutes, 1),
     }
+
+
+async def every_job(client: httpx.AsyncClient) -> dict[str, dict[str, object]]:
+    """The whole job list, page by page."""
+    jobs: dict[str, dict[str, object]] = {}
+    query = {"limit": "1000"}
+    while True:
+        page = (await client.get("/jobs", params=query)).json()
+        jobs.update(page["jobs"])
+        if "next_cursor" not in page:
+            return jobs
+        query["cursor"] = page["next_cursor"]
 
 
 def run_wrk(url: str, clients: int, seconds: int, script: str) -> dict[str, object]:
@@ -104,7 +126,8 @@ def api(stack: Stack, clients: int, seconds: int) -> dict[str, object]:
         f"wrk.body = {json.dumps(json.dumps(TINY_JOB))}\n"
     )
     generate = run_wrk(f"{stack.base_url}/generate", clients, seconds, post)
-    job_ids = list(httpx.get(f"{stack.base_url}/jobs", timeout=60).json()["jobs"])[:1000]
+    listing = httpx.get(f"{stack.base_url}/jobs", params={"limit": 1000}, timeout=60)
+    job_ids = list(listing.json()["jobs"])
     status_path = urlsplit(stack.base_url).path + "/status/"
     poll = (
         f"local ids = {{{', '.join(json.dumps(job_id) for job_id in job_ids)}}}\n"
@@ -118,9 +141,76 @@ def api(stack: Stack, clients: int, seconds: int) -> dict[str, object]:
     return {"clients": clients, "generate": generate, "status": status, "jobs_stored": len(job_ids)}
 
 
+# The keys of the `store` mode: each of two tenants owns half the jobs.
+TENANT_KEYS = ("bench-tenant-one", "bench-tenant-two")
+ADMIN_KEY = "bench-admin"
+
+
+def fill_store(data_dir: Path, stored: int) -> list[str]:
+    """Store ``stored`` jobs, the tenants' in turn, through the store's insert path."""
+    owners = [key_id(key) for key in TENANT_KEYS]
+    job_ids = [str(uuid.uuid4()) for _ in range(stored)]
+    store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+    try:
+        for start in range(0, stored, 10_000):
+            batch = enumerate(job_ids[start : start + 10_000], start)
+            store.insert_all(
+                [
+                    new_job(job_id, "A cat sat.", JobOptions(), owner=owners[n % len(owners)])
+                    for n, job_id in batch
+                ]
+            )
+    finally:
+        store.close()
+    return job_ids
+
+
+def median_milliseconds(
+    client: httpx.Client, requests: list[tuple[str, dict[str, str]]]
+) -> dict[str, float]:
+    """Median and 99th percentile of answering ``requests`` (path, query) one at a time."""
+    took = []
+    for path, query in requests:
+        began = time.perf_counter()
+        response = client.get(path, params=query)
+        took.append((time.perf_counter() - began) * 1000)
+        response.raise_for_status()
+    took.sort()
+    return {
+        "median_ms": round(statistics.median(took), 2),
+        "p99_ms": round(took[int(len(took) * 0.99) - 1], 2),
+        "requests": len(took),
+    }
+
+
+def store_reads(stack: Stack, job_ids: list[str], reads: int) -> dict[str, object]:
+    as_tenant = {"Authorization": f"Bearer {TENANT_KEYS[0]}"}
+    as_admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    tenants_jobs = job_ids[0 :: len(TENANT_KEYS)]
+    # A cursor deep in the list: the job half way through the tenant's history.
+    deep = {"limit": "100", "cursor": tenants_jobs[len(tenants_jobs) // 2]}
+    first = {"limit": "100"}
+    report: dict[str, object] = {"stored": len(job_ids)}
+    with httpx.Client(base_url=stack.base_url, timeout=30) as client:
+        for name, headers, query in (
+            ("first_page_as_tenant", as_tenant, first),
+            ("deep_page_as_tenant", as_tenant, deep),
+            ("first_page_as_admin", as_admin, first),
+            ("deep_page_as_admin", as_admin, deep),
+        ):
+            client.headers.update(headers)
+            report[name] = median_milliseconds(client, [("/jobs", query)] * (reads // 10))
+        client.headers.update(as_tenant)
+        polled = [(f"/status/{random.choice(tenants_jobs)}", {}) for _ in range(reads)]
+        report["status_as_tenant"] = median_milliseconds(client, polled)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["burst", "api"])
+    parser.add_argument("mode", choices=["burst", "api", "store"])
+    parser.add_argument("--stored", type=int, default=200_000, help="jobs in the store")
+    parser.add_argument("--reads", type=int, default=2000, help="status reads to time")
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
@@ -139,6 +229,15 @@ def main() -> None:
             if args.mode == "burst":
                 stack.start_all()
                 report = asyncio.run(burst(stack, args.jobs))
+            elif args.mode == "store":
+                began = time.perf_counter()
+                job_ids = fill_store(settings.data_dir, args.stored)
+                filled = round(time.perf_counter() - began, 1)
+                stack.environment["T2V_API_KEYS"] = ",".join(TENANT_KEYS)
+                stack.environment["T2V_ADMIN_API_KEYS"] = ADMIN_KEY
+                stack.start("gateway")
+                stack.wait_until_healthy()
+                report = {"fill_seconds": filled, **store_reads(stack, job_ids, args.reads)}
             else:
                 stack.environment["T2V_WORKERS"] = str(args.workers)
                 stack.start("gateway")

@@ -64,7 +64,12 @@ class ApiKeys:
             # No early exit: every key costs the same, matching or not.
             if hmac.compare_digest(candidate, key.digest):
                 matched, admin = True, admin or key.admin
-        return (candidate.hex()[:_KEY_ID_HEX_DIGITS], admin) if matched else None
+        return (key_id(presented), admin) if matched else None
+
+
+def key_id(key: str) -> str:
+    """The name a key's jobs are stored under."""
+    return _digest(key).hex()[:_KEY_ID_HEX_DIGITS]
 
 
 def _digest(key: str) -> bytes:

@@ -34,6 +34,8 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
 # Rows whose default is told in words although the field has a value, and why.
 DEFAULTS_IN_WORDS = {
     "T2V_API_KEYS": "no keys: the field's default is an empty tuple",
+    "T2V_ADMIN_API_KEYS": "no keys: the field's default is an empty tuple",
+    "T2V_TRUSTED_PROXIES": "no proxies: the field's default is an empty tuple",
     "T2V_PEXELS_BASE_URL": "the provider's own address, too long for the table",
     "T2V_PIXABAY_BASE_URL": "the provider's own address, too long for the table",
 }
