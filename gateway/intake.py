@@ -14,7 +14,7 @@ from common.logs import job_context
 from common.messages import JobOptions
 from gateway.access import Caller
 from gateway.broker import BrokerLink
-from gateway.estimates import narration_seconds
+from gateway.budget import estimate_video_seconds
 from gateway.store import Job, JobStore, Quota, new_job
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class Intake:
             text,
             options,
             owner=caller.key_id,
-            video_seconds=narration_seconds(text, options.speaking_rate),
+            video_seconds=estimate_video_seconds(text, options),
         )
         # Quotas are per key: admin keys, and an API without keys, have none.
         quota = None if caller.sees_all else self._quota

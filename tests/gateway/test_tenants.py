@@ -163,8 +163,8 @@ def test_a_key_over_its_video_seconds_for_the_day_is_refused(
     with gateway_with(
         api_keys=f"{ALICE},{BOB}", video_seconds_per_day_per_key=30, max_running_jobs_per_key=0
     ) as client:
-        # When a key posts a story of about 20 s (50 words), then another
-        story = " ".join(["word"] * 50)
+        # When a key posts a story of about 17 s (60 words), then another
+        story = " ".join(["word"] * 60)
         submit_as(client, ALICE, story)
         refused = client.post(f"{API}/generate", json={"text": story}, headers=as_key(ALICE))
 
@@ -172,8 +172,8 @@ def test_a_key_over_its_video_seconds_for_the_day_is_refused(
         assert refused.status_code == 429
         message = refused.json()["error"]
         assert message.startswith(
-            "Daily video quota reached: this key used 20 of its 30 video seconds in the last "
-            "24 hours, and this job needs about 20; retry in "
+            "Daily video quota reached: this key used 17 of its 30 video seconds in the last "
+            "24 hours, and this job needs about 17; retry in "
         )
         # The first job leaves the 24 hours' window in about a day
         assert 86000 < int(refused.headers["retry-after"]) <= 86400
