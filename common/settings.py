@@ -38,3 +38,6 @@ class Settings(BaseSettings):
     # out of memory, a crash in a native library); after the last one the message is
     # dead-lettered and its job fails, instead of killing workers forever.
     delivery_limit: int = Field(default=3, ge=1, le=100)
+    # The longest narration, and so the longest video, a job may have: the gateway refuses
+    # a text whose estimated narration is longer, and the TTS stage stops a longer one.
+    max_video_seconds: float = Field(default=600.0, gt=0)

@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from pydantic import ValidationError
 
 from common.messages import JobOptions
+from gateway.budget import over_budget
 from gateway.deps import SettingsDep
 from gateway.schemas import GenerateRequest
 from gateway.voices import read_voice_catalog
@@ -58,6 +59,11 @@ async def read_generate_request(request: Request, settings: SettingsDep) -> Gene
     options = _parse_options(document.get("options"))
     if options.voice is not None:
         _check_voice(options.voice, settings.data_dir)
+    too_costly = over_budget(
+        text, options, settings.max_video_seconds, settings.max_render_pixel_frames
+    )
+    if too_costly is not None:
+        raise HTTPException(status_code=413, detail=too_costly)
     return GenerateRequest(text=text, options=options)
 
 

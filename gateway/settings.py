@@ -24,6 +24,11 @@ class GatewaySettings(Settings):
     # occupying the pipeline for hours.
     # Capped by what a stage message may carry (common.messages.MAX_TEXT_CHARS).
     max_text_chars: int = Field(default=20000, ge=1, le=MAX_TEXT_CHARS)
+    # Pixels a job's render may make (seconds x width x height x fps): what encoding time
+    # grows with. The default admits the largest usual video, 1080x1920 at 60 fps for the
+    # full 600 s (about half an hour of encoding on 2 cores), and 3840x3840 at 60 fps for
+    # 84 s; a size or rate the options allow cannot on its own run up an unbounded bill.
+    max_render_pixel_frames: float = Field(default=74_649_600_000, gt=0)
 
     # T2V_API_KEYS="key-one,key-two"; none means the API is open. Secret so that a logged
     # or printed settings object never shows them.
