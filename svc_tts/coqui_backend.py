@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from common.errors import ModelUnavailable
-from svc_tts.speech import SpokenChunk
+from svc_tts.pieces import spoken_pieces
+from svc_tts.speech import SpokenChunk, ending_piece
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +50,16 @@ class CoquiSpeaker:
         self._split_sentences = synthesizer.split_into_sentences
 
     def speak(self, text: str, speaking_rate: float) -> Iterator[SpokenChunk]:
-        for sentence in self._split_sentences(text):
-            samples = np.asarray(
-                self._tts.tts(text=sentence, speed=speaking_rate), dtype=np.float32
-            )
-            audio = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
-            # Coqui does not say when it spoke each phoneme; captions fall back to whisper.
-            yield SpokenChunk(audio=audio, phonemes=None)
+        for piece in spoken_pieces(text, speaking_rate):
+            sentences = self._split_sentences(piece.text)
+            chunks = (self._spoken_sentence(sentence, speaking_rate) for sentence in sentences)
+            yield from ending_piece(chunks, piece.ends_sentence)
+
+    def _spoken_sentence(self, sentence: str, speaking_rate: float) -> SpokenChunk:
+        samples = np.asarray(self._tts.tts(text=sentence, speed=speaking_rate), dtype=np.float32)
+        audio = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+        # Coqui does not say when it spoke each phoneme; captions fall back to whisper.
+        return SpokenChunk(audio=audio, phonemes=None)
 
 
 def _model_arguments(model: str, config: Path | None) -> dict[str, Any]:

@@ -1,14 +1,17 @@
 """Piper voices: the one bundled with the project, and any found in a configured folder."""
 
 import importlib.util
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from piper import PiperVoice, SynthesisConfig
+import onnxruntime
+from piper import AudioChunk, PiperConfig, PiperVoice, SynthesisConfig
 
 from common.errors import ModelUnavailable
-from svc_tts.speech import SpokenChunk
+from svc_tts.pieces import spoken_pieces
+from svc_tts.speech import SpokenChunk, ending_piece
 
 BUNDLED_VOICE = "joe-medium"
 
@@ -55,17 +58,53 @@ class PiperSpeaker:
         # With the onnx package (piper-tts[alignment]) the model also reports how long it
         # spoke each phoneme, which times the captions exactly.
         self.aligned = importlib.util.find_spec("onnx") is not None
-        self._voice = PiperVoice.load(model, _config_of(model), include_alignments=self.aligned)
+        self._voice = _load_voice(model, self.aligned)
         self.sample_rate = self._voice.config.sample_rate
 
     def speak(self, text: str, speaking_rate: float) -> Iterator[SpokenChunk]:
         config = SynthesisConfig(length_scale=self._voice.config.length_scale / speaking_rate)
-        spoken = without_abbreviation_stops(text)
-        for chunk in self._voice.synthesize(spoken, config, include_alignments=self.aligned):
-            alignments = chunk.phoneme_alignments
-            phonemes = (
-                [(alignment.phoneme, int(alignment.num_samples)) for alignment in alignments]
-                if alignments
-                else None
-            )
-            yield SpokenChunk(audio=chunk.audio_int16_array, phonemes=phonemes)
+        # Piper phonemizes all it is given before it speaks: it gets one piece at a time.
+        for piece in spoken_pieces(without_abbreviation_stops(text), speaking_rate):
+            chunks = self._voice.synthesize(piece.text, config, include_alignments=self.aligned)
+            yield from ending_piece(map(_spoken_chunk, chunks), piece.ends_sentence)
+
+
+def _load_voice(model: Path, aligned: bool) -> PiperVoice:
+    """The voice as ``PiperVoice.load`` makes it, but for one option of its session.
+
+    ONNX Runtime keeps a memory plan for every input shape it has seen, and each piece of
+    text is a new shape: over 300 pieces of a list of numbers the plans grew the voice from
+    400 MB to 640 MB. Without them it stayed at 450 MB, and was no slower.
+    """
+    options = onnxruntime.SessionOptions()
+    options.enable_mem_pattern = False
+    session = onnxruntime.InferenceSession(
+        _model_source(model, aligned), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    config = PiperConfig.from_dict(json.loads(_config_of(model).read_text()))
+    return PiperVoice(session=session, config=config)
+
+
+def _model_source(model: Path, aligned: bool) -> str | bytes:
+    """The model, given the output that says how long each phoneme was spoken if asked."""
+    if not aligned:
+        return str(model)
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    graph = onnx.load(str(model))
+    try:
+        add_alignment_output(graph)
+    except ValueError:
+        return str(model)  # the model file has the output already
+    return bytes(graph.SerializeToString())
+
+
+def _spoken_chunk(chunk: AudioChunk) -> SpokenChunk:
+    alignments = chunk.phoneme_alignments
+    phonemes = (
+        [(alignment.phoneme, int(alignment.num_samples)) for alignment in alignments]
+        if alignments
+        else None
+    )
+    return SpokenChunk(audio=chunk.audio_int16_array, phonemes=phonemes)

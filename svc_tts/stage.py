@@ -1,5 +1,4 @@
 from common.artifacts import JobPaths
-from common.documents import save_document
 from common.messages import StageMessage
 from common.stage import REUSED, ReportProgress, StageResult
 from common.stages import StageName
@@ -17,6 +16,7 @@ class TtsStage:
         # The default voice loads now, so a broken one stops the service before any job.
         self.voices.get(None)
         self.sentence_pause = settings.sentence_pause
+        self.max_video_seconds = settings.max_video_seconds
 
     def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         artifacts = {"audio": paths.relative(paths.audio)}
@@ -26,12 +26,18 @@ class TtsStage:
             return StageResult(artifacts, REUSED)
         voice_id, voice = self.voices.get(job.options.voice)
         speech = write_speech(
-            voice, job.text, paths.audio, self.sentence_pause, job.options.speaking_rate
+            voice,
+            job.text,
+            paths.audio,
+            self.sentence_pause,
+            job.options.speaking_rate,
+            # The gateway's estimate let the job in; the real narration may still be longer.
+            max_seconds=self.max_video_seconds,
         )
         # Should the process die right here, the retry finds the audio and no timing, and
         # the captions stage times the words by listening instead.
-        if speech.timing is not None:
-            save_document(speech.timing, paths.speech_timing)
+        if speech.timed_chunks is not None:
+            speech.save_timing(paths.speech_timing)
             artifacts["timing"] = paths.relative(paths.speech_timing)
         report(f"({speech.seconds:.1f} s of narration)")
         return StageResult(artifacts, _provider(voice_id))

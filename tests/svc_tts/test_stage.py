@@ -1,19 +1,26 @@
+import re
 import shutil
 import statistics
 import wave
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from common.artifacts import JobPaths
-from common.documents import SpeechTiming, load_document
+from common.documents import Captions, SpeechTiming, load_document
 from common.errors import StageError
 from common.messages import JobOptions, StageMessage
 from common.settings import Settings
 from common.stage import REUSED, StageResult
+from svc_captions.settings import CaptionsSettings
+from svc_captions.stage import CaptionsStage
+from svc_tts.pieces import MAX_PIECE_SECONDS, spoken_pieces
 from svc_tts.piper_backend import bundled_model
 from svc_tts.settings import TtsSettings
 from svc_tts.stage import TtsStage
+
+STORY = (Path(__file__).resolve().parents[2] / "bench" / "story.txt").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +154,61 @@ def test_abbreviations_do_not_break_a_sentence(stage: TtsStage, settings: Settin
     # Then the voice says it as one sentence, with no pause after each abbreviation
     timing = load_document(SpeechTiming, paths.speech_timing)
     assert len(timing.sentences) == 1
+
+
+def test_narration_over_the_limit_fails_the_job_and_leaves_no_audio(settings: Settings) -> None:
+    # Given a TTS stage whose limit is 2 s of narration
+    stage = TtsStage(TtsSettings(data_dir=settings.data_dir, max_video_seconds=2.0))
+    # And a text that takes longer than that to say
+    job = StageMessage(job_id="tts7", text="The fox ran. The river was cold. Night came.")
+    paths = JobPaths(settings.data_dir, job.job_id)
+
+    # When the stage runs, Then it fails saying how long the narration got and the limit
+    with pytest.raises(StageError, match=r"^the narration reached \d+ s, over the limit of 2 s"):
+        stage.run(job, paths, lambda note: None)
+    # And leaves no audio for a retry to reuse
+    assert not paths.audio.exists()
+    assert list(paths.work_dir.iterdir()) == []
+
+
+def test_a_long_text_without_punctuation_is_spoken_in_pieces_without_pauses(
+    stage: TtsStage, settings: Settings
+) -> None:
+    # Given 90 words with no punctuation at all: some 25 s in one breath
+    words = re.sub(r"[^\w\s]", "", STORY).split()[:90]
+    job = StageMessage(job_id="tts8", text=" ".join(words))
+    paths = JobPaths(settings.data_dir, job.job_id)
+
+    # When the stage speaks it
+    stage.run(job, paths, lambda note: None)
+
+    # Then the voice spoke it piece by piece, each piece no longer than the limit
+    timing = load_document(SpeechTiming, paths.speech_timing)
+    pieces = list(spoken_pieces(job.text))
+    assert len(timing.sentences) == len(pieces) > 2
+    assert all(s.end - s.start < MAX_PIECE_SECONDS * 1.5 for s in timing.sentences)
+    # with no pause where the text has none
+    assert all(b.start == pytest.approx(a.end) for a, b in pairwise(timing.sentences))
+    assert timing.sentences[-1].end == pytest.approx(wav_seconds(paths.audio), abs=0.01)
+
+    # And the captions made from its timing put every word where its piece was spoken
+    captions_stage = CaptionsStage(CaptionsSettings())
+    job = job.model_copy(
+        update={
+            "artifacts": {
+                "audio": paths.relative(paths.audio),
+                "timing": paths.relative(paths.speech_timing),
+            }
+        }
+    )
+    result = captions_stage.run(job, paths, lambda note: None)
+    assert result.provider == "piper timing"
+    captions = load_document(Captions, paths.captions)
+    assert [word.text for word in captions.words] == words
+    first_word = 0
+    for piece, sentence in zip(pieces, timing.sentences, strict=True):
+        spoken_there = captions.words[first_word : first_word + len(piece.text.split())]
+        assert all(
+            sentence.start - 0.05 <= w.start < w.end <= sentence.end + 0.05 for w in spoken_there
+        )
+        first_word += len(spoken_there)
