@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from common.amqp.session import check_broker
-from common.errors import BrokerUnavailable
+from common.errors import BrokerUnavailable, TopologyMismatch
 from common.settings import Settings
 from common.stages import STAGE_NAMES
 
@@ -43,6 +43,10 @@ def up(port: int | None, data_dir: Path | None) -> int:
     settings = Settings()
     try:
         check_broker(settings)
+    except TopologyMismatch as exc:
+        # The broker answers; what it holds needs an operator, which its message explains.
+        print(f"t2v: {exc}", file=sys.stderr)
+        return 1
     except BrokerUnavailable as exc:
         print(BROKER_HELP.format(url=redact(settings.broker_url), reason=exc), file=sys.stderr)
         return 1

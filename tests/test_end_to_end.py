@@ -9,11 +9,12 @@ import wave
 from collections.abc import Iterator
 from pathlib import Path
 
+import pika
 import pytest
 import requests
 
 from common.settings import Settings
-from tests.local_service import REPO, local_service
+from tests.local_service import REPO, delete_topology, local_service
 from tests.media_checks import probe
 
 
@@ -130,3 +131,30 @@ def test_up_exits_with_advice_when_the_broker_is_unreachable(tmp_path: Path) -> 
     assert "cannot reach RabbitMQ at amqp://guest:***@127.0.0.1:1/" in result.stderr
     assert "apt-get install rabbitmq-server" in result.stderr
     assert "secret" not in result.stderr
+
+
+def test_up_names_the_upgrade_step_when_an_old_stage_queue_is_in_the_way(
+    tmp_path: Path, settings: Settings
+) -> None:
+    # Given a broker holding the tts queue as a version before delivery limits declared it
+    connection = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+    old_queue = f"{settings.amqp_prefix}.stage.tts"
+    environment = {**os.environ, "T2V_AMQP_PREFIX": settings.amqp_prefix}
+    try:
+        connection.channel().queue_declare(
+            old_queue, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+
+        # When `t2v up` starts
+        result = subprocess.run(
+            [sys.executable, "-m", "cli.main", "up", "--data-dir", str(tmp_path)],
+            cwd=REPO, env=environment, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    finally:
+        connection.close()
+        delete_topology(settings)
+
+    # Then it exits at once naming the queue and the fix, not advice to start a broker
+    assert result.returncode == 1
+    assert f"rabbitmqctl delete_queue {old_queue}" in result.stderr
+    assert "Start a broker" not in result.stderr
