@@ -3,9 +3,8 @@
 A background thread owns the consuming connection (see :mod:`common.amqp.session`) and applies
 the progress queue to the job store, along with the failures of stage messages that killed
 their workers once too often (:mod:`gateway.dead_letters`); new jobs are published from the
-event loop by a
-:class:`ConfirmingPublisher` on a connection of its own. While the broker is unreachable,
-queuing a job fails at once instead of waiting for a reconnection.
+event loop by a :class:`ConfirmingPublisher` on a connection of its own. While the broker
+is unreachable, queuing a job fails at once instead of waiting for a reconnection.
 """
 
 import asyncio
