@@ -265,6 +265,16 @@ class JobStore:
         reports = json.loads(rows[0]["stages"]) if rows else {}
         return {stage: StageReport.model_validate(report) for stage, report in reports.items()}
 
+    def get_with_stages(self, job_id: str) -> tuple[Job, dict[str, StageReport]] | None:
+        """The job and its stage reports in one read: what an event stream polls."""
+        rows = self._query("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
+        if not rows:
+            return None
+        reports = json.loads(rows[0]["stages"])
+        return _job_from_row(rows[0]), {
+            stage: StageReport.model_validate(report) for stage, report in reports.items()
+        }
+
     def list_all(self) -> list[Job]:
         rows = self._query("SELECT * FROM jobs ORDER BY created_at, rowid", ())
         return [_job_from_row(row) for row in rows]
