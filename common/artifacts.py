@@ -66,6 +66,10 @@ class JobPaths:
     def video(self) -> Path:
         return output_video_path(self.data_dir, self.job_id)
 
+    @property
+    def thumbnail(self) -> Path:
+        return output_thumbnail_path(self.data_dir, self.job_id)
+
     def relative(self, path: Path) -> str:
         return path.relative_to(self.data_dir).as_posix()
 
@@ -102,6 +106,11 @@ def footage_cache_dir(data_dir: Path) -> Path:
 
 def output_video_path(data_dir: Path, job_id: str) -> Path:
     return data_dir / "output" / f"video_{job_id}.mp4"
+
+
+def output_thumbnail_path(data_dir: Path, job_id: str) -> Path:
+    """The video's poster image, kept beside it and for as long."""
+    return data_dir / "output" / f"thumbnail_{job_id}.jpg"
 
 
 @contextlib.contextmanager

@@ -72,8 +72,9 @@ def remove_expired_files(
         with job_context(job.job_id):
             if age > retention.work_seconds and _remove(paths.work_dir):
                 removed.append(paths.work_dir)
-            if age > video_kept_for and _remove(paths.video):
-                removed.append(paths.video)
+            for output in (paths.video, paths.thumbnail):
+                if age > video_kept_for and _remove(output):
+                    removed.append(output)
     removed.extend(_remove_unused_cached_clips(data_dir, now - retention.cache_seconds))
     return removed
 

@@ -7,6 +7,7 @@ was cancelled, and stops if so.
 """
 
 import contextlib
+import io
 import logging
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from pathlib import Path
 import av
 from av.container import OutputContainer
 
+from common.artifacts import write_bytes_atomic
 from common.documents import CaptionGroup
 from common.errors import JobCancelled
 from common.messages import CaptionStyle
@@ -32,6 +34,11 @@ REPORT_INTERVAL_SECONDS = 2.0
 # not at every one of thousands of frames; half a second lets a cancel land within one.
 CANCEL_CHECK_SECONDS = 0.5
 AUDIO_BIT_RATE = 128_000
+# The poster is the frame at this time (or the last, in a shorter video): past a first
+# clip's fade-in, and usually with a caption on it.
+POSTER_SECONDS = 1.0
+POSTER_MAX_WIDTH = 640
+POSTER_QUALITY = 85
 
 # Answers whether the job was cancelled meanwhile.
 CancelCheck = Callable[[], bool]
@@ -57,14 +64,20 @@ def render_video(
     report: ReportProgress,
     cancelled: CancelCheck = lambda: False,
     cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
+    poster: Path | None = None,
 ) -> None:
     """Write an MP4 to ``target`` exactly as long as the narration, to the nearest frame.
+
+    With ``poster``, one of the frames as made (no second decode) is also written there as
+    a JPEG, once the whole video is encoded.
 
     Raises JobCancelled, leaving ``target`` unfinished for the caller to remove, once
     ``cancelled()`` says so; it is asked every ``cancel_check_seconds`` between frames.
     """
     width, height, fps = video_format.width, video_format.height, video_format.fps
     frame_count = max(1, round(narration.duration * fps))
+    poster_index = min(round(POSTER_SECONDS * fps), frame_count - 1)
+    poster_jpeg = b""
     caption_track = CaptionTrack(
         captions, width, height, video_format.caption_style, video_format.font_path
     )
@@ -86,6 +99,8 @@ def render_video(
             overlay = caption_track.overlay_at(seconds)
             if overlay is not None:
                 overlay.draw_onto(frame)
+            if poster is not None and index == poster_index:
+                poster_jpeg = _jpeg_of(frame)
             # Frames from the scaler keep their source's time base; ours counts frames.
             frame.pts, frame.time_base = index, frame_time_base
             output.mux(video.encode(frame))
@@ -93,7 +108,20 @@ def render_video(
             progress.frame_done(index + 1)
         output.mux(video.encode(None))
         audio.finish()
+    if poster is not None:
+        write_bytes_atomic(poster, poster_jpeg)
     logger.info("rendered %d frames at %dx%d", frame_count, width, height)
+
+
+def _jpeg_of(frame: av.VideoFrame) -> bytes:
+    """The frame as a JPEG, scaled down to ``POSTER_MAX_WIDTH`` when it is wider."""
+    image = frame.to_image()
+    if image.width > POSTER_MAX_WIDTH:
+        height = max(1, round(image.height * POSTER_MAX_WIDTH / image.width))
+        image = image.resize((POSTER_MAX_WIDTH, height))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=POSTER_QUALITY)
+    return buffer.getvalue()
 
 
 def _add_video_stream(output: OutputContainer, video_format: VideoFormat) -> av.VideoStream:

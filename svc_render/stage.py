@@ -55,5 +55,6 @@ class RenderStage:
                 video_format,
                 report,
                 cancelled=paths.is_cancelled,
+                poster=paths.thumbnail,
             )
         return StageResult(artifacts, f"libx264 {self.settings.render_preset}")

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from gateway.access import require_key
-from gateway.routes import events, health, jobs, probes, status, videos, voices
+from gateway.routes import captions, events, health, jobs, probes, status, videos, voices
 from gateway.schemas import ErrorBody
 
 _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
@@ -21,6 +21,9 @@ api_router = APIRouter(prefix="/api/v1")
 # Before the jobs routes: their "/jobs/{job_id:path}" would take ".../events" for an id.
 api_router.include_router(
     events.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
+)
+api_router.include_router(
+    captions.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
 )
 api_router.include_router(jobs.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED)
 api_router.include_router(

@@ -1,9 +1,11 @@
+import io
 import logging
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from common.artifacts import JobPaths, atomic_path
 from common.documents import (
@@ -20,8 +22,9 @@ from common.settings import Settings
 from common.stage import REUSED, StageResult
 from svc_footage.generated import write_generated_clip
 from svc_render.background import FootageSpan
+from svc_render.frames import frame_from_rgb
 from svc_render.narration import Narration
-from svc_render.render import VideoFormat, render_video
+from svc_render.render import VideoFormat, _jpeg_of, render_video
 from svc_render.settings import RenderSettings
 from svc_render.stage import RenderStage
 from tests.media_checks import probe
@@ -281,3 +284,30 @@ def test_a_cancelled_render_stops_between_frames_and_leaves_no_file(tmp_path: Pa
     # Then it stopped at that look, and its partial output is gone
     assert looks == 5
     assert list(target.parent.iterdir()) == []
+
+
+def test_the_render_writes_a_poster_of_the_frame_at_one_second(
+    stage: RenderStage, settings: Settings
+) -> None:
+    # Given a job with a caption on screen at 1 s
+    job, paths = _prepare_job(settings, "r9", [CAPTION])
+
+    # When the stage renders it
+    stage.run(job, paths, lambda note: None)
+
+    # Then beside the video lies a JPEG of the video's size
+    with Image.open(paths.thumbnail) as poster:
+        assert (poster.format, poster.size) == ("JPEG", (144, 256))
+        pixels = np.asarray(poster.convert("RGB"), dtype=np.float32)
+    # And it is not blank, and shows the frame at 1 s as encoded
+    assert pixels.std() > 10
+    frame_at_one_second = decoded_rgb(paths.video)[12].astype(np.float32)
+    assert np.abs(pixels - frame_at_one_second).mean() < 12
+
+
+def test_a_wide_poster_is_scaled_to_640_pixels() -> None:
+    # Given a 1280x720 frame
+    frame = frame_from_rgb(np.full((720, 1280, 3), 128, dtype=np.uint8))
+    # When it becomes a poster, Then it is 640 pixels wide, in proportion
+    with Image.open(io.BytesIO(_jpeg_of(frame))) as poster:
+        assert poster.size == (640, 360)
