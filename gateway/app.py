@@ -11,10 +11,11 @@ from gateway.broker import BrokerLink
 from gateway.clients import ClientNetworks
 from gateway.errors import install_error_handlers
 from gateway.intake import Intake
+from gateway.metrics import job_registry
 from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
-from gateway.routes import api_router, plain_routes, probe_router
+from gateway.routes import api_router, metrics_router, plain_routes, probe_router
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore, Quota
 from gateway.timeouts import RequestTimeoutMiddleware
@@ -34,6 +35,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         sweeper = RetentionSweeper(app_settings, store)
         app.state.store = store
         app.state.broker = broker
+        app.state.metrics = job_registry(store, broker)
         quota = Quota(
             running_jobs=app_settings.max_running_jobs_per_key,
             video_seconds_per_day=app_settings.video_seconds_per_day_per_key,
@@ -59,6 +61,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.auth_failures = RateLimiter(app_settings.auth_failures_per_minute)
     app.include_router(api_router)
     app.include_router(probe_router)
+    app.include_router(metrics_router)
     # First, so the most frequent request is matched before any other route is tried.
     app.router.routes[:0] = plain_routes
     app.add_middleware(

@@ -55,6 +55,8 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS jobs_newest_by_owner ON jobs (owner, created_at)",
     "CREATE INDEX IF NOT EXISTS jobs_running_by_owner ON jobs (owner)"
     " WHERE status IN ('queued', 'processing')",
+    # /metrics counts jobs by status on every scrape: from this index, not the table.
+    "CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status)",
 )
 _RUNNING_BY_OWNER = """
 SELECT COUNT(*) FROM jobs WHERE owner = ? AND status IN ('queued', 'processing')
@@ -63,6 +65,22 @@ _VIDEO_SECONDS_SINCE = """
 SELECT COALESCE(SUM(video_seconds), 0), MIN(created_at) FROM jobs
 WHERE owner = ? AND created_at > ?
 """
+
+
+_COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM jobs GROUP BY status"
+
+
+def _histogram_query(value: str, source: str, labels: str, buckets: Sequence[float]) -> str:
+    """Per ``labels``: the count, the sum, and how many of ``value`` fall in each bucket.
+
+    Computed by SQLite in one pass over the rows ``source`` selects, so a scrape reads no
+    rows into Python however many jobs the window holds.
+    """
+    counts = "".join(f", COALESCE(SUM({value} <= {float(bound)!r}), 0)" for bound in buckets)
+    return (
+        f"SELECT {labels}, COUNT(*), COALESCE(SUM({value}), 0){counts}"
+        f" FROM {source} GROUP BY {labels}"
+    )
 
 
 def _page_query(of_one_owner: bool, after_a_job: bool) -> str:
@@ -176,6 +194,16 @@ class FinishedJob:
     job_id: str
     status: JobStatus
     finished_at: float  # Unix seconds
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Observations counted into buckets: how many were at most each bound, in order."""
+
+    labels: tuple[str, ...]
+    count: int
+    total: float
+    at_most: tuple[int, ...]
 
 
 class JobStore:
@@ -346,6 +374,36 @@ class JobStore:
             (cutoff,),
         )
         return [FinishedJob(row["job_id"], row["status"], row["updated_at"]) for row in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        return {row[0]: row[1] for row in self._query(_COUNT_BY_STATUS, ())}
+
+    def stage_durations(self, since: int, limit: int, buckets: Sequence[float]) -> list[Histogram]:
+        """Stage reports, by stage and provider, of the newest ``limit`` jobs since ``since``."""
+        source = (
+            "(SELECT report.key AS stage,"
+            " json_extract(report.value, '$.provider') AS provider,"
+            " json_extract(report.value, '$.seconds') AS seconds"
+            " FROM (SELECT stages FROM jobs WHERE created_at >= :since"
+            " ORDER BY created_at DESC LIMIT :limit) AS recent,"
+            " json_each(recent.stages) AS report)"
+        )
+        query = _histogram_query("seconds", source, "stage, provider", buckets)
+        rows = self._query(query, {"since": since, "limit": limit})
+        return [Histogram((row[0], row[1]), row[2], row[3], tuple(row[4:])) for row in rows]
+
+    def completion_times(self, since: int, limit: int, buckets: Sequence[float]) -> Histogram:
+        """Seconds from intake to completion, of the newest ``limit`` jobs since ``since``."""
+        source = (
+            "(SELECT 'completed' AS status, updated_at - created_at AS seconds"
+            " FROM (SELECT status, created_at, updated_at FROM jobs WHERE created_at >= :since"
+            " ORDER BY created_at DESC LIMIT :limit) WHERE status = 'completed')"
+        )
+        query = _histogram_query("seconds", source, "status", buckets)
+        rows = self._query(query, {"since": since, "limit": limit})
+        if not rows:
+            return Histogram((), 0, 0.0, (0,) * len(buckets))
+        return Histogram((), rows[0][1], rows[0][2], tuple(rows[0][3:]))
 
     def answers(self) -> bool:
         """Whether the store can run a query right now."""

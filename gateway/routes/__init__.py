@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from gateway.access import require_key
-from gateway.routes import captions, events, health, jobs, probes, status, videos, voices
+from gateway.routes import captions, events, health, jobs, metrics, probes, status, videos, voices
 from gateway.schemas import ErrorBody
 
 _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
@@ -35,4 +35,7 @@ api_router.include_router(
 api_router.include_router(health.router)
 
 probe_router = probes.router
+# Totals of every tenant's jobs, but no job's id or text: any valid key may scrape them.
+metrics_router = APIRouter(dependencies=[Depends(require_key)])
+metrics_router.include_router(metrics.router)
 plain_routes = [status.route]
