@@ -55,8 +55,13 @@ def _wait_for_end(stack: Stack, job_id: str, timeout: float = 180) -> list[int]:
 
 
 def _outputs(stack: Stack, job_id: str) -> list[str]:
+    """The job's videos in the output folder, finished or partial (its poster aside)."""
     output_dir = stack.settings.data_dir / "output"
-    return sorted(path.name for path in output_dir.iterdir() if job_id in path.name)
+    return sorted(
+        path.name
+        for path in output_dir.iterdir()
+        if job_id in path.name and not path.name.startswith("thumbnail_")
+    )
 
 
 @pytest.mark.parametrize("service", STAGE_SERVICES)
