@@ -80,8 +80,7 @@ class BrokerLink:
     def queue_depths(self, timeout: float) -> dict[str, int]:
         """Messages ready in each stage queue and the dead-letter queue, by queue name.
 
-        Asked on the consuming connection (a passive declare of each queue, which the
-        session declared itself); raises BrokerUnavailable when it is down or slow.
+        Asked on the consuming connection; raises BrokerUnavailable when it is down or slow.
         """
         session = self._session
         if session is None:
@@ -90,14 +89,7 @@ class BrokerLink:
         queues = [topology.stage_queue(stage) for stage in STAGE_NAMES]
         queues.append(topology.dead_letter_queue)
 
-        def depths() -> dict[str, int]:
-            channel = session.channel
-            return {
-                queue: channel.queue_declare(queue, passive=True).method.message_count
-                for queue in queues
-            }
-
-        return session.call(depths, timeout=timeout)
+        return session.call(lambda: session.message_counts(queues), timeout=timeout)
 
     async def submit(self, job: Job) -> None:
         """Publish ``job``'s first stage message; raise BrokerUnavailable if it is not confirmed."""

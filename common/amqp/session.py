@@ -83,6 +83,25 @@ class BrokerSession:
             exchange, routing_key, body, properties=_PERSISTENT_JSON, mandatory=True
         )
 
+    def message_counts(self, queues: list[str]) -> dict[str, int]:
+        """Messages ready in each of ``queues`` (owner thread only).
+
+        Asked on a channel of its own: the broker closes the channel a passive declare of a
+        missing queue was made on, and the consuming channel must live on.
+        """
+        assert self._connection is not None
+        channel = self._connection.channel()
+        try:
+            return {
+                queue: channel.queue_declare(queue, passive=True).method.message_count
+                for queue in queues
+            }
+        except pika.exceptions.ChannelClosedByBroker as exc:
+            raise BrokerUnavailable(f"cannot count a queue's messages: {exc.reply_text}") from exc
+        finally:
+            if channel.is_open:
+                channel.close()
+
     def call(self, function: Callable[[], T], timeout: float = 60.0) -> T:
         """Run ``function`` on the owner thread and return its result."""
         if threading.current_thread() is self._owner:
