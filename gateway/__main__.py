@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from common.logs import configure_logging
 from gateway.app import create_app
+from gateway.http_metrics import share_counts_between_workers
 from gateway.settings import GatewaySettings
 
 # Longer than the 60 s idle timeout of common load balancers and proxies, so they never
@@ -23,21 +24,22 @@ def main() -> None:
     configure_logging("gateway", settings.log_level)
     if warning := exposure_warning(settings):
         logger.warning(warning)
-    uvicorn.run(
-        # Named rather than passed, so that each worker process builds its own.
-        "gateway.__main__:serve",
-        factory=True,
-        workers=settings.workers,
-        host=settings.host,
-        port=settings.port,
-        timeout_keep_alive=_KEEP_ALIVE_SECONDS,
-        access_log=settings.access_log,
-        # The gateway reads X-Forwarded-For itself, from T2V_TRUSTED_PROXIES only; uvicorn
-        # would otherwise believe it from 127.0.0.1, i.e. from any local process.
-        proxy_headers=False,
-        # log_config=None keeps uvicorn from replacing the logging configured here.
-        log_config=None,
-    )
+    with share_counts_between_workers(settings.workers):
+        uvicorn.run(
+            # Named rather than passed, so that each worker process builds its own.
+            "gateway.__main__:serve",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            timeout_keep_alive=_KEEP_ALIVE_SECONDS,
+            access_log=settings.access_log,
+            # The gateway reads X-Forwarded-For itself, from T2V_TRUSTED_PROXIES only; uvicorn
+            # would otherwise believe it from 127.0.0.1, i.e. from any local process.
+            proxy_headers=False,
+            # log_config=None keeps uvicorn from replacing the logging configured here.
+            log_config=None,
+        )
 
 
 def exposure_warning(settings: GatewaySettings) -> str | None:

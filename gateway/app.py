@@ -10,8 +10,9 @@ from gateway.access import ApiKeys
 from gateway.broker import BrokerLink
 from gateway.clients import ClientNetworks
 from gateway.errors import install_error_handlers
+from gateway.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from gateway.intake import Intake
-from gateway.metrics import job_registry
+from gateway.metrics import JobCollector, metrics_registry
 from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
@@ -35,7 +36,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         sweeper = RetentionSweeper(app_settings, store)
         app.state.store = store
         app.state.broker = broker
-        app.state.metrics = job_registry(store, broker)
+        job_metrics = JobCollector(store, broker)
+        registry.register(job_metrics)
         quota = Quota(
             running_jobs=app_settings.max_running_jobs_per_key,
             video_seconds_per_day=app_settings.video_seconds_per_day_per_key,
@@ -48,10 +50,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             await asyncio.to_thread(sweeper.stop)
             await broker.stop()
+            registry.unregister(job_metrics)
             store.close()
 
+    registry = metrics_registry()
     app = FastAPI(title="Text to video", version="1", lifespan=lifespan)
     app.state.settings = app_settings
+    app.state.metrics = registry
+    app.state.http_metrics = HttpMetrics(registry)
     app.state.api_keys = ApiKeys(
         (key.get_secret_value() for key in app_settings.api_keys),
         (key.get_secret_value() for key in app_settings.admin_api_keys),
@@ -67,6 +73,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(
         RequestTimeoutMiddleware, timeout_seconds=app_settings.request_timeout_seconds
     )
+    # Outermost, so that it also counts what the deadline answers.
+    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.http_metrics)
     install_error_handlers(app)
     install_openapi(app, app_settings.max_text_chars)
     return app

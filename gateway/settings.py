@@ -60,6 +60,10 @@ class GatewaySettings(Settings):
     # free space than this; 0 turns the check off.
     min_free_disk_bytes: int = Field(default=1_000_000_000, ge=0)
 
+    # An event stream sends a comment after this long without an event: proxies close
+    # connections that stay silent for a minute or so.
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0)
+
     cleanup_interval_seconds: float = Field(default=600.0, gt=0)
     # Intermediate files of finished jobs (audio, captions, footage) are only for debugging.
     work_retention_hours: float = Field(default=24.0, ge=0)

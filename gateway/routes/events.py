@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
+from prometheus_client import Gauge
 
 from common.messages import StageReport
 from common.stages import STAGE_NAMES
@@ -29,8 +30,6 @@ router = APIRouter(tags=["jobs"])
 
 # Cheap enough to poll (one indexed read), and fast enough that a timeline looks live.
 POLL_SECONDS = 0.25
-# Proxies close connections that stay silent for a minute or so; a comment keeps them open.
-HEARTBEAT_SECONDS = 15.0
 # A stream then ends without a terminal event; an EventSource reconnects with its last id.
 MAX_STREAM_SECONDS = 3600.0
 _STAGE_BITS = len(STAGE_NAMES)
@@ -103,7 +102,9 @@ def _changes(job: Job, reports: dict[str, StageReport], seen: _Position, first: 
     return events
 
 
-async def _stream(store: JobStore, job_id: str, seen: _Position) -> AsyncIterator[str]:
+async def _stream(
+    store: JobStore, job_id: str, seen: _Position, heartbeat_seconds: float
+) -> AsyncIterator[str]:
     started = last_sent = time.monotonic()
     first = True
     while True:
@@ -117,13 +118,23 @@ async def _stream(store: JobStore, job_id: str, seen: _Position) -> AsyncIterato
         if events:
             yield "".join(events)
             last_sent = now
-        elif now - last_sent >= HEARTBEAT_SECONDS:
+        elif now - last_sent >= heartbeat_seconds:
             yield ": keep-alive\n\n"
             last_sent = now
         if job.status in TERMINAL_STATUSES or now - started >= MAX_STREAM_SECONDS:
             return
         # A client that goes away cancels this sleep: the response stops the stream.
         await asyncio.sleep(POLL_SECONDS)
+
+
+async def _counted(stream: AsyncIterator[str], open_streams: Gauge) -> AsyncIterator[str]:
+    open_streams.inc()
+    try:
+        async for chunk in stream:
+            yield chunk
+    finally:
+        # Also when the client goes away: the server then cancels the stream.
+        open_streams.dec()
 
 
 @router.get(
@@ -145,8 +156,10 @@ async def job_events(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     seen = _Position.parse(last_event_id)
+    heartbeat_seconds = request.app.state.settings.events_heartbeat_seconds
+    stream = _stream(request.app.state.store, job.job_id, seen, heartbeat_seconds)
     return StreamingResponse(
-        _stream(request.app.state.store, job.job_id, seen),
+        _counted(stream, request.app.state.http_metrics.event_streams),
         media_type="text/event-stream",
         # Proxies must pass each event on as it comes, not buffer the stream.
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from common.amqp.session import BrokerSession
 from common.messages import StageReport
@@ -217,3 +218,50 @@ def test_a_second_gateway_process_streams_the_same_events(
     for seen in (seen_one, seen_two):
         assert seen[-1].name == "completed"
         assert [event.data["stage"] for event in seen if event.name == "stage"] == ["tts"]
+
+
+def open_streams(base_url: str) -> float:
+    response = httpx.get(f"{base_url}/metrics")
+    for family in text_string_to_metric_families(response.text):
+        if family.name == "t2v_http_event_streams":
+            return float(family.samples[0].value)
+    raise AssertionError("no t2v_http_event_streams in the scrape")
+
+
+def test_a_quiet_stream_sends_heartbeats_and_no_events(
+    gateway_settings: GatewaySettings, broker: BrokerSession
+) -> None:
+    # Given a gateway whose streams send a heartbeat after 0.3 s of quiet, and a queued job
+    settings = gateway_settings.model_copy(update={"events_heartbeat_seconds": 0.3})
+    with serve(create_app(settings)) as base_url:
+        job_id = submit_to(base_url)
+
+        # When a client follows the job while nothing happens to it
+        with httpx.stream(
+            "GET", f"{base_url}{API}/jobs/{job_id}/events", timeout=_READ_TIMEOUT
+        ) as response:
+            lines = response.iter_lines()
+            first_event = [next(lines) for _ in range(4)]
+            quiet = [next(lines) for _ in range(4)]
+
+    # Then it gets the job's state, and then only keep-alive comments, each on its own
+    assert first_event[1] == "event: state"
+    assert quiet == [": keep-alive", "", ": keep-alive", ""]
+
+
+def test_a_client_that_goes_away_closes_its_stream(
+    served_gateway: str, broker: BrokerSession
+) -> None:
+    # Given a client following a queued job
+    job_id = submit_to(served_gateway)
+    with events_of(served_gateway, job_id) as reader:
+        assert next_event(reader).name == "state"
+        # (while it follows, the gateway counts its stream)
+        assert open_streams(served_gateway) == 1
+
+    # When it goes away before the job ends
+    # Then the gateway stops the stream: no stream stays open polling for nobody
+    deadline = time.monotonic() + _READ_TIMEOUT
+    while open_streams(served_gateway) != 0:
+        assert time.monotonic() < deadline, "the stream outlived its client"
+        time.sleep(0.05)

@@ -1,5 +1,8 @@
 """GET /metrics: figures read from the job store and the broker at each scrape."""
 
+from pathlib import Path
+
+import httpx
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
@@ -7,7 +10,9 @@ from prometheus_client.samples import Sample
 from common.amqp.session import BrokerSession
 from common.messages import StageReport
 from common.progress import completed_event, stage_done_event
+from common.settings import Settings
 from tests.gateway.helpers import GatewayStarter, publish_progress, submit, wait_for_status
+from tests.local_service import Stack
 
 
 def scrape(client: TestClient, **headers: str) -> dict[str, list[Sample]]:
@@ -101,3 +106,69 @@ def test_with_api_keys_on_a_scrape_needs_a_key(gateway_with: GatewayStarter) -> 
     assert refused.status_code == 401
     assert "error" in refused.json()
     assert value(families["t2v_jobs"], "t2v_jobs", status="queued") == 0
+
+
+def test_requests_are_counted_by_route_template_and_status(client: TestClient) -> None:
+    # Given a job, and requests for it, for a job that does not exist and for no route
+    job_id = submit(client)
+    for _ in range(3):
+        assert client.get(f"/api/v1/status/{job_id}").status_code == 200
+    assert client.get("/api/v1/status/no-such-job").status_code == 404
+    assert client.get("/wp-admin/setup.php").status_code == 404
+
+    # When Prometheus scrapes the gateway
+    families = scrape(client)
+
+    # Then each request counts under its route's template, never the path as sent
+    requests = families["t2v_http_requests"]
+    status_route = "/api/v1/status/{job_id}"
+    name = "t2v_http_requests_total"
+    assert value(requests, name, method="GET", route=status_route, status="200") == 3
+    assert value(requests, name, method="GET", route=status_route, status="404") == 1
+    assert value(requests, name, method="GET", route="(none)", status="404") == 1
+    assert value(requests, name, method="POST", route="/api/v1/generate", status="202") == 1
+    # And each has its time to answer in the latency histogram
+    latency = families["t2v_http_request_duration_seconds"]
+    bucket = "t2v_http_request_duration_seconds_bucket"
+    assert value(latency, bucket, method="GET", route=status_route, le="+Inf") == 4
+    assert not any(job_id in sample.labels.get("route", "") for sample in requests)
+
+
+def test_several_workers_report_the_gateways_totals(
+    settings: Settings, broker: BrokerSession, tmp_path: Path
+) -> None:
+    # Given `python -m gateway` with two worker processes
+    stack = Stack(settings, tmp_path / "logs")
+    stack.environment["T2V_WORKERS"] = "2"
+    stack.start("gateway")
+    try:
+        stack.wait_until_healthy()
+        # When 40 status requests arrive, each on a new connection that either worker may take
+        for _ in range(40):
+            assert httpx.get(f"{stack.base_url}/status/no-such-job").status_code == 404
+        # And Prometheus scrapes several times, reaching either worker
+        totals = []
+        for _ in range(6):
+            response = httpx.get(stack.base_url.removesuffix("/api/v1") + "/metrics")
+            families = {
+                family.name: family.samples
+                for family in text_string_to_metric_families(response.text)
+            }
+            totals.append(
+                value(
+                    families["t2v_http_requests"],
+                    "t2v_http_requests_total",
+                    method="GET",
+                    route="/api/v1/status/{job_id}",
+                    status="404",
+                )
+            )
+    finally:
+        stack.stop_all()
+
+    # Then every scrape counts all 40, whichever worker answered it
+    assert totals == [40.0] * 6
+    workers = {
+        line for line in stack.log("gateway").splitlines() if "Started server process" in line
+    }
+    assert len(workers) == 2
