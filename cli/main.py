@@ -1,4 +1,5 @@
-"""The ``t2v`` command: ``t2v up`` runs the whole service, ``t2v generate`` makes one video."""
+"""The ``t2v`` command: ``t2v up`` runs the whole service, ``t2v generate`` makes one video,
+``t2v mcp`` serves the service's tools to an agent."""
 
 import argparse
 import sys
@@ -17,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     up_parser.add_argument("--port", type=int, help="HTTP port (default 5000, or T2V_PORT)")
     up_parser.add_argument("--data-dir", type=Path, help="shared data directory (T2V_DATA_DIR)")
+
+    mcp_parser = commands.add_parser(
+        "mcp", help="serve the service's tools to an agent over stdin and stdout (MCP)"
+    )
+    mcp_parser.add_argument("--data-dir", type=Path, help="shared data directory (T2V_DATA_DIR)")
 
     generate_parser = commands.add_parser(
         "generate", help="make one video in this process, no broker needed"
@@ -54,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         from cli.up import up
 
         return up(port=args.port, data_dir=args.data_dir)
+    if args.command == "mcp":
+        from cli.mcp import mcp
+
+        return mcp(data_dir=args.data_dir)
     from cli.generate import generate
 
     text = sys.stdin.read() if args.text == "-" else args.text

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from gateway.access import ApiKeys
 from gateway.broker import BrokerLink
@@ -12,6 +13,8 @@ from gateway.clients import ClientNetworks
 from gateway.errors import install_error_handlers
 from gateway.http_metrics import HttpMetrics, HttpMetricsMiddleware
 from gateway.intake import Intake
+from gateway.mcp.http import PATH as MCP_PATH
+from gateway.mcp.http import McpEndpoint
 from gateway.metrics import JobCollector, metrics_registry
 from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
@@ -28,6 +31,7 @@ _FIRST_CONNECTION_WAIT = 5.0
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app_settings = settings if settings is not None else GatewaySettings()
+    mcp_endpoint = McpEndpoint(app_settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,7 +50,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await broker.start(_FIRST_CONNECTION_WAIT)
         sweeper.start()
         try:
-            yield
+            async with mcp_endpoint.running():
+                yield
         finally:
             await asyncio.to_thread(sweeper.stop)
             await broker.stop()
@@ -68,6 +73,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.include_router(probe_router)
     app.include_router(metrics_router)
+    # A plain route: the MCP tools describe themselves, not in the OpenAPI document.
+    app.router.routes.append(Route(MCP_PATH, mcp_endpoint))
     # First, so the most frequent request is matched before any other route is tried.
     app.router.routes[:0] = plain_routes
     app.add_middleware(

@@ -1,0 +1,43 @@
+"""``t2v mcp``: the tools over stdin and stdout, served from this machine's own pieces.
+
+The process builds what a gateway worker builds from the same settings (the job store in
+the data directory, a link to the broker, an intake) and acts like one more worker: it
+queues jobs and applies the progress it consumes to the shared store. It runs no
+retention sweep; the gateway does. Stdout carries the protocol only: logs go to stderr.
+"""
+
+from gateway.access import Caller
+from gateway.broker import BrokerLink
+from gateway.intake import Intake
+from gateway.mcp.service import Call, Service
+from gateway.mcp.tools import build_server
+from gateway.rate_limit import RateLimiter
+from gateway.settings import GatewaySettings
+from gateway.store import JobStore, Quota
+
+# Whoever can start this process can read the data directory and the job store itself,
+# so it acts for the operator, as an admin key does: every job, no quotas.
+LOCAL_OPERATOR = Caller(key_id=None, sees_all=True, client="local mcp")
+# As the gateway waits at start: a broker that is down delays start-up by one attempt.
+_FIRST_CONNECTION_WAIT = 5.0
+
+
+async def serve_stdio(settings: GatewaySettings) -> None:
+    """Serve the tools on stdin and stdout until the client closes stdin."""
+    store = JobStore(settings.jobs_db_path, settings.data_dir)
+    broker = BrokerLink(settings, store)
+    quota = Quota(
+        running_jobs=settings.max_running_jobs_per_key,
+        video_seconds_per_day=settings.video_seconds_per_day_per_key,
+    )
+    service = Service(
+        settings, store, Intake(store, broker, quota), RateLimiter(settings.rate_limit_per_minute)
+    )
+    call = Call(service, LOCAL_OPERATOR)
+    server = build_server(lambda _ctx: call, settings.max_text_chars)
+    await broker.start(_FIRST_CONNECTION_WAIT)
+    try:
+        await server.run_stdio_async()
+    finally:
+        await broker.stop()
+        store.close()

@@ -1,0 +1,103 @@
+"""``t2v mcp``: the tools over stdio, started by the SDK's client as an agent would start it."""
+
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import ClientSession
+from mcp.client.session import IncomingMessage
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+from common.amqp.session import BrokerSession
+from common.messages import StageMessage
+from common.progress import stage_event
+from common.settings import Settings
+from tests.broker_helpers import get_message_from_queue
+from tests.gateway.helpers import publish_progress
+from tests.local_service import REPO
+
+pytestmark = pytest.mark.anyio
+
+
+def service_environment(settings: Settings) -> dict[str, str]:
+    """The settings of the service the command reaches, as its environment passes them."""
+    return {
+        "T2V_DATA_DIR": str(settings.data_dir.resolve()),
+        "T2V_BROKER_URL": settings.broker_url,
+        "T2V_AMQP_PREFIX": settings.amqp_prefix,
+        "T2V_LOG_LEVEL": "INFO",
+    }
+
+
+@asynccontextmanager
+async def stdio_session(
+    settings: Settings, stderr: Path, stray_output: list[Exception]
+) -> AsyncIterator[ClientSession]:
+    """``python -m cli.main mcp`` as a subprocess of the SDK's stdio client, initialized.
+
+    What the child writes to stderr lands in ``stderr``; anything on stdout that is not a
+    protocol message is added to ``stray_output``.
+    """
+
+    async def note_stray_output(message: IncomingMessage) -> None:
+        if isinstance(message, Exception):
+            stray_output.append(message)
+
+    command = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "cli.main", "mcp"],
+        env=service_environment(settings),
+        cwd=REPO,
+    )
+    with stderr.open("w") as errlog:
+        async with (
+            stdio_client(command, errlog=errlog) as (read, write),
+            ClientSession(read, write, message_handler=note_stray_output) as session,
+        ):
+            await session.initialize()
+            yield session
+
+
+async def call(session: ClientSession, tool: str, **arguments: Any) -> dict[str, Any]:
+    result = await session.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+async def test_t2v_mcp_creates_a_video_and_follows_it_over_stdio(
+    settings: Settings, broker: BrokerSession, tmp_path: Path
+) -> None:
+    # Given `t2v mcp` started by an agent with the service's settings
+    stray_output: list[Exception] = []
+    stderr = tmp_path / "stderr.log"
+    async with stdio_session(settings, stderr, stray_output) as session:
+        # When the agent lists the tools, creates a video and reads it back
+        tools = {tool.name for tool in (await session.list_tools()).tools}
+        job_id = (await call(session, "create_video", text="A fox jumps over the dog."))["job_id"]
+        queued = await call(session, "get_job", job_id=job_id)
+        listed = await call(session, "list_jobs", limit=5)
+        # and the first stage reports progress on the broker
+        publish_progress(broker, stage_event(job_id, "tts"))
+        deadline = time.monotonic() + 10
+        progressed = queued
+        while progressed["progress"] < 20 and time.monotonic() < deadline:
+            progressed = await call(session, "get_job", job_id=job_id)
+        missing = await session.call_tool("get_job", {"job_id": "no-such-job"})
+
+    # Then it has the four tools, and the job was stored and queued for the first stage
+    assert tools == {"create_video", "get_job", "list_jobs", "list_voices"}
+    assert queued["status"] == "queued"
+    assert job_id in listed["jobs"]
+    message = get_message_from_queue(broker, broker.topology.stage_queue("tts"))
+    assert StageMessage.model_validate_json(message).job_id == job_id
+    # and the command applied the progress to the shared store, like a gateway worker
+    assert progressed["progress"] == 20
+    assert missing.is_error
+    # and stdout carried the protocol only, while the logs went to stderr
+    assert stray_output == []
+    assert job_id in stderr.read_text()
