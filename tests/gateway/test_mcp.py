@@ -1,21 +1,24 @@
 """The MCP tools at /mcp, used by the SDK's own client against a served gateway and the broker."""
 
 import json
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import httpx2
 import pytest
-from mcp import ClientSession
+from mcp import Client, ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import CallToolResult
 
 from common.amqp.session import BrokerSession
 from common.messages import StageMessage
 from common.settings import Settings
+from common.stages import STAGE_NAMES
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
@@ -23,11 +26,21 @@ from svc_tts.settings import TtsSettings
 from svc_tts.voices import Voices
 from tests.broker_helpers import get_message_from_queue
 from tests.gateway.helpers import serve
-from tests.local_service import Stack
+from tests.local_service import Stack, local_service
 
 pytestmark = pytest.mark.anyio
 
 TOOLS = {"create_video", "get_job", "list_jobs", "list_voices"}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
 KEY_A, KEY_B, ADMIN_KEY = "key-of-tenant-a", "key-of-tenant-b", "key-of-the-operator"
 
 
@@ -77,11 +90,13 @@ def stored_owner(settings: GatewaySettings, job_id: str) -> str | None:
 
 @pytest.fixture
 def keyed_gateway(gateway_settings: GatewaySettings, broker: BrokerSession) -> Iterator[str]:
-    """A served gateway with keys on: two tenants' keys, an admin key, one running job a key."""
+    """A served gateway with keys on: two tenants' keys and an admin key; one running job a
+    key, and two failed attempts a minute before a client is throttled."""
     keys = {
         "api_keys": f"{KEY_A},{KEY_B}",
         "admin_api_keys": ADMIN_KEY,
         "max_running_jobs_per_key": 1,
+        "auth_failures_per_minute": 2,
     }
     keyed = GatewaySettings(**{**gateway_settings.model_dump(), **keys})
     with serve(create_app(keyed)) as base_url:
@@ -130,6 +145,21 @@ async def test_an_agent_lists_voices_creates_a_video_and_follows_it(
     assert job_id in page["jobs"]
 
 
+async def test_a_client_of_the_newer_protocol_era_is_served_too(served_gateway: str) -> None:
+    # Given a served gateway
+    # When the SDK's high-level client connects, negotiating the newest protocol it can
+    async with Client(f"{served_gateway}/mcp") as client:
+        accepted = await client.call_tool("create_video", {"text": "A cat sat."})
+        assert accepted.structured_content is not None
+        job_id = accepted.structured_content["job_id"]
+        job = await client.call_tool("get_job", {"job_id": job_id})
+
+    # Then its calls are answered as the handshake era's are
+    assert not job.is_error, job.content
+    assert job.structured_content is not None
+    assert job.structured_content["status"] == "queued"
+
+
 async def test_refusals_come_back_as_tool_errors_in_the_apis_words(
     served_gateway: str, gateway_settings: GatewaySettings
 ) -> None:
@@ -167,21 +197,28 @@ async def test_refusals_come_back_as_tool_errors_in_the_apis_words(
     assert "Invalid cursor" in error_text(bad_cursor)
 
 
-async def test_without_a_key_mcp_answers_401_with_the_apis_error_body(keyed_gateway: str) -> None:
-    # Given a gateway with keys on
-    # When a client posts an MCP request without a key, and with a wrong one
-    initialize = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+async def test_without_a_key_mcp_answers_401_and_throttles_guessing(keyed_gateway: str) -> None:
+    # Given a gateway with keys on, throttling after two failed attempts
+    # When a client posts an MCP request without a key, with a wrong one, then with a right one
+    list_tools = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Accept": "application/json, text/event-stream"}
-    missing = httpx.post(f"{keyed_gateway}/mcp", json=initialize, headers=headers)
+    missing = httpx.post(f"{keyed_gateway}/mcp", json=list_tools, headers=headers)
     wrong = httpx.post(
-        f"{keyed_gateway}/mcp", json=initialize, headers={**headers, "X-API-Key": "guess"}
+        f"{keyed_gateway}/mcp", json=list_tools, headers={**headers, "X-API-Key": "guess"}
+    )
+    right = httpx.post(
+        f"{keyed_gateway}/mcp", json=list_tools, headers={**headers, "X-API-Key": KEY_A}
     )
 
-    # Then both get the API's 401 and its JSON error body
+    # Then the first two get the API's 401 and its JSON error body
     for response in (missing, wrong):
         assert response.status_code == 401
         assert response.json() == {"error": "Missing or invalid API key"}
         assert response.headers["WWW-Authenticate"] == "Bearer"
+    # and the throttled client is refused whatever it sends, as on /api/v1
+    assert right.status_code == 429
+    assert right.json()["error"].startswith("Too many failed authentication attempts")
+    assert "Retry-After" in right.headers
 
 
 async def test_a_key_sees_only_its_own_jobs_and_an_admin_key_sees_all(
@@ -279,6 +316,11 @@ async def test_sessions_need_no_sticky_worker_with_two_gateway_processes(
                 (await call(session, "create_video", text=f"Story number {number}."))["job_id"]
                 for number in range(6)
             ]
+            opened = httpx.post(
+                f"{base_url}/mcp",
+                json=INITIALIZE,
+                headers={"Accept": "application/json, text/event-stream", "X-API-Key": KEY_A},
+            )
             statuses = [
                 (await call(session, "get_job", job_id=job_id))["status"] for job_id in job_ids
             ]
@@ -287,3 +329,28 @@ async def test_sessions_need_no_sticky_worker_with_two_gateway_processes(
 
     # Then every request of the session was served, by whichever worker took it
     assert statuses == ["queued"] * 6
+    # for the server keeps no session a later request would have to find
+    assert "mcp-session-id" not in opened.headers
+
+
+async def test_a_video_created_through_mcp_is_made_by_the_whole_service(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Given the whole service, `t2v up`, on the real broker
+    with local_service(settings, tmp_path / "up.log") as api_base:
+        async with mcp_session(api_base.removesuffix("/api/v1")) as session:
+            # When an agent creates a small video and follows it until it ends
+            small = {"width": 128, "height": 224, "fps": 15}
+            accepted = await call(
+                session, "create_video", text="A small boat sailed home.", options=small
+            )
+            deadline = time.monotonic() + 120
+            job = await call(session, "get_job", job_id=accepted["job_id"])
+            while job["status"] not in ("completed", "failed") and time.monotonic() < deadline:
+                await anyio.sleep(0.2)
+                job = await call(session, "get_job", job_id=accepted["job_id"])
+
+    # Then the job completed through every stage, and its video is where it says
+    assert job["status"] == "completed", job
+    assert tuple(stage["stage"] for stage in job["stages"]) == STAGE_NAMES
+    assert (settings.data_dir / job["output_file"]).is_file()
