@@ -13,6 +13,7 @@ request from a page is refused unless ``T2V_MCP_ALLOWED_ORIGINS`` names its orig
 also stops a page that rebinds its own name to the gateway's address (DNS rebinding).
 """
 
+import logging
 from contextlib import AbstractAsyncContextManager
 
 from mcp.server.mcpserver import Context
@@ -66,6 +67,9 @@ class McpEndpoint:
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
         self._sessions = server.session_manager
+        # The SDK notes the end of every stateless request at INFO ("Terminating session:
+        # None"): a line per request, which the gateway leaves to T2V_ACCESS_LOG.
+        logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
 
     def running(self) -> AbstractAsyncContextManager[None]:
         return self._sessions.run()

@@ -69,9 +69,7 @@ def check_may_add_job(call: Call) -> None:
         raise ToolError(NEARLY_FULL_MESSAGE)
 
 
-async def read_job_request(
-    text: str, options: dict[str, Any] | None, settings: GatewaySettings
-) -> GenerateRequest:
+async def read_job_request(text: str, options: Any, settings: GatewaySettings) -> GenerateRequest:
     """The tool's arguments read by POST /generate's own reader, as the body a client posts.
 
     One reader for both doors, so they accept and refuse the same jobs in the same words:

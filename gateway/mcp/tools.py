@@ -21,9 +21,10 @@ from gateway.schemas import GenerateAccepted, JobDetail, JobList
 
 INSTRUCTIONS = """\
 Text to narrated video. create_video queues a video for a story and answers its job id; \
-the video takes from seconds to minutes. Poll get_job with that id until its status is \
-"completed" (output_file then names the video) or "failed" (message says why). \
-list_voices gives the voice ids create_video's options.voice accepts."""
+the video takes from seconds to minutes. Poll get_job with that id, every few seconds, until \
+its status is "completed" or "failed" (message says why). A completed job's output_file is \
+the video's path in the service's data directory; the gateway also serves it at \
+GET /api/v1/download/<job_id>. list_voices gives the voice ids options.voice accepts."""
 
 JOB_NOT_FOUND_MESSAGE = "Job not found"
 _READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -61,7 +62,7 @@ _OPTIONS_SCHEMA = {
         "(portrait 1080x1920, landscape 1920x1080, square 1080x1080) unless given."
     ),
 }
-Options = Annotated[dict[str, Any] | None, WithJsonSchema(_OPTIONS_SCHEMA)]
+Options = Annotated[Any, WithJsonSchema(_OPTIONS_SCHEMA)]
 
 
 def build_server(who_calls: WhoCalls, max_text_chars: int) -> MCPServer:

@@ -171,6 +171,9 @@ async def test_refusals_come_back_as_tool_errors_in_the_apis_words(
         bad_option = await session.call_tool(
             "create_video", {"text": "A cat sat.", "options": {"fps": 999}}
         )
+        not_an_object = await session.call_tool(
+            "create_video", {"text": "A cat sat.", "options": ["square"]}
+        )
         unknown_field = await session.call_tool(
             "create_video", {"text": "A cat sat.", "options": {"colour": "red"}}
         )
@@ -186,6 +189,7 @@ async def test_refusals_come_back_as_tool_errors_in_the_apis_words(
     assert "Invalid options: fps: Input should be less than or equal to 60" in error_text(
         bad_option
     )
+    assert "Invalid options: Input should be a valid dictionary" in error_text(not_an_object)
     assert "Invalid options: colour: Extra inputs are not permitted" in error_text(unknown_field)
     assert "Unknown voice 'piper:nobody'" in error_text(unknown_voice)
     assert "No text provided in request body" in error_text(blank)
