@@ -19,6 +19,7 @@ from common.amqp.session import BrokerSession
 from common.messages import StageMessage
 from common.settings import Settings
 from common.stages import STAGE_NAMES
+from gateway.access import key_id
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
@@ -232,11 +233,11 @@ async def test_a_key_sees_only_its_own_jobs_and_an_admin_key_sees_all(
     async with mcp_session(keyed_gateway, KEY_A) as tenant_a:
         job_id = (await call(tenant_a, "create_video", text="A cat sat."))["job_id"]
         own = await call(tenant_a, "get_job", job_id=job_id)
-    # When key B, and then the admin key, look for it
+    # When key B, and then the admin key (sent as a bearer token), look for it
     async with mcp_session(keyed_gateway, KEY_B) as tenant_b:
         other = await tenant_b.call_tool("get_job", {"job_id": job_id})
         others_page = await call(tenant_b, "list_jobs")
-    async with mcp_session(keyed_gateway, ADMIN_KEY) as admin:
+    async with mcp_session(keyed_gateway, Authorization=f"Bearer {ADMIN_KEY}") as admin:
         seen_by_admin = await call(admin, "get_job", job_id=job_id)
     # and key B asks the HTTP API
     over_http = httpx.get(
@@ -245,7 +246,7 @@ async def test_a_key_sees_only_its_own_jobs_and_an_admin_key_sees_all(
 
     # Then the job belongs to key A, and B is told what the HTTP API tells it
     assert own["status"] == "queued"
-    assert stored_owner(gateway_settings, job_id) is not None
+    assert stored_owner(gateway_settings, job_id) == key_id(KEY_A)
     assert error_text(other).endswith("Job not found")
     assert over_http.json() == {"error": "Job not found"}
     assert job_id not in others_page["jobs"]
