@@ -31,6 +31,8 @@ MAX_ARTIFACTS = 16
 MAX_PATH_CHARS = 512
 # Who did a stage's work, as a job's status names it: "piper (joe-medium)".
 MAX_PROVIDER_CHARS = 300
+# Longer than any webhook endpoint with a token in its query, short enough for a message.
+MAX_WEBHOOK_URL_CHARS = 2000
 
 
 Orientation = Literal["portrait", "landscape", "square"]
@@ -39,6 +41,8 @@ CaptionPosition = Literal["bottom", "middle", "top"]
 QueryProvider = Literal["keywords", "llm"]
 # Where a job's background clips may come from; generated clips are the last resort.
 FootageProvider = Literal["pexels", "pixabay", "library", "generated"]
+# Which job events a webhook receives: its end only, or each finished stage too.
+WebhookEvents = Literal["terminal", "all"]
 
 # Full-size frames per orientation; a preview halves both sides.
 FRAME_SIZES: dict[Orientation, tuple[int, int]] = {
@@ -90,6 +94,15 @@ class JobOptions(BaseModel):
     query_provider: QueryProvider | None = None
     footage_provider: FootageProvider | None = Field(
         default=None, description="Tried first; the others follow when it has nothing"
+    )
+    # Only the gateway reads these; the stages carry them along unread.
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=MAX_WEBHOOK_URL_CHARS,
+        description="An http(s) URL the job's events are POSTed to, signed",
+    )
+    webhook_events: WebhookEvents = Field(
+        default="terminal", description="`terminal`: completed or failed; `all`: each stage too"
     )
 
     @model_validator(mode="before")

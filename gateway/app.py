@@ -23,6 +23,7 @@ from gateway.routes import api_router, metrics_router, plain_routes, probe_route
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore, Quota
 from gateway.timeouts import RequestTimeoutMiddleware
+from gateway.webhooks.deliverer import WebhookDeliverer
 
 # Long enough for a healthy local broker to accept the connection, short enough that a
 # gateway started before its broker still comes up promptly and answers 503 meanwhile.
@@ -38,6 +39,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         store = JobStore(app_settings.jobs_db_path, app_settings.data_dir)
         broker = BrokerLink(app_settings, store)
         sweeper = RetentionSweeper(app_settings, store)
+        webhooks = WebhookDeliverer(app_settings, store)
         app.state.store = store
         app.state.broker = broker
         job_metrics = JobCollector(store, broker)
@@ -49,11 +51,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.intake = Intake(store, broker, quota)
         await broker.start(_FIRST_CONNECTION_WAIT)
         sweeper.start()
+        webhooks.start()
         try:
             async with mcp_endpoint.running():
                 yield
         finally:
             await asyncio.to_thread(sweeper.stop)
+            await asyncio.to_thread(webhooks.stop)
             await broker.stop()
             registry.unregister(job_metrics)
             store.close()

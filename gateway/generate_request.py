@@ -17,7 +17,9 @@ from common.messages import JobOptions
 from gateway.budget import over_budget
 from gateway.deps import SettingsDep
 from gateway.schemas import GenerateRequest
+from gateway.settings import GatewaySettings
 from gateway.voices import read_voice_catalog
+from gateway.webhooks.urls import WebhookRefused, check_webhook_url
 
 NO_TEXT_MESSAGE = "No text provided in request body"
 FORM_UPLOAD_MESSAGE = (
@@ -59,6 +61,7 @@ async def read_generate_request(request: Request, settings: SettingsDep) -> Gene
     options = _parse_options(document.get("options"))
     if options.voice is not None:
         _check_voice(options.voice, settings.data_dir)
+    options = _with_webhook(options, settings)
     too_costly = over_budget(
         text, options, settings.max_video_seconds, settings.max_render_pixel_frames
     )
@@ -101,6 +104,27 @@ def _check_voice(voice: str, data_dir: Path) -> None:
             status_code=400,
             detail=f"Unknown voice {voice!r}: GET /api/v1/voices lists the installed voices",
         )
+
+
+def _with_webhook(options: JobOptions, settings: GatewaySettings) -> JobOptions:
+    """``options`` with the webhook its events go to, checked: its own or the default."""
+    url = options.webhook_url or settings.webhook_url
+    if url is None:
+        return options
+    if settings.webhook_secret is None:
+        raise HTTPException(
+            status_code=400,
+            detail="Invalid options: webhook_url: webhooks are off, "
+            "as the gateway has no T2V_WEBHOOK_SECRET to sign them with",
+        )
+    try:
+        check_webhook_url(url, settings.webhook_allow_private_addresses)
+    except WebhookRefused as exc:
+        raise HTTPException(
+            status_code=400, detail=f"Invalid options: webhook_url: {exc}"
+        ) from None
+    # Stored with the job, so its events go where they went when it was accepted.
+    return options.model_copy(update={"webhook_url": url})
 
 
 def _parse_options(options: Any) -> JobOptions:

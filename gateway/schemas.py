@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.messages import JobOptions, JobStatus
 from gateway.store import CANCELLED_MESSAGE
+from gateway.webhooks.table import DeliveryOutcome
 
 ACCEPTED_MESSAGE = "Video generation started"
 
@@ -49,9 +50,27 @@ class StageDetail(BaseModel):
     seconds: float
 
 
+class WebhookDetail(BaseModel):
+    event_id: str = Field(description="Sent as X-T2V-Event-Id, the same on every retry")
+    event: str = Field(description="`job.completed`, `job.failed` or `job.stage_completed`")
+    url: str = Field(description="Where it goes, without the URL's query")
+    created_at: float = Field(description="Unix seconds when the event happened")
+    attempts: int
+    last_attempt_at: float | None = None
+    last_status: int | None = Field(default=None, description="The receiver's last HTTP status")
+    last_error: str | None = Field(default=None, description="Why the last attempt failed")
+    next_attempt_at: float | None = Field(
+        default=None, description="Unix seconds; absent once delivered or given up"
+    )
+    outcome: DeliveryOutcome
+
+
 class JobDetail(JobSummary):
     updated_at: float = Field(description="Unix seconds of the last change")
     stages: list[StageDetail] = Field(description="The stages that have finished, in order")
+    webhooks: list[WebhookDetail] | None = Field(
+        default=None, description="Present when the job has a webhook: each event's delivery"
+    )
 
 
 class JobList(BaseModel):

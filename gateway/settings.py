@@ -1,13 +1,14 @@
 """The gateway's settings: the shared ones plus how it serves, guards and tidies HTTP."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BeforeValidator, Field, IPvAnyNetwork, SecretStr
+from pydantic import BeforeValidator, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import NoDecode
 
 from common.messages import MAX_TEXT_CHARS
 from common.settings import Settings, split_commas
+from gateway.webhooks.urls import WebhookRefused, check_webhook_url
 
 
 class GatewaySettings(Settings):
@@ -78,6 +79,41 @@ class GatewaySettings(Settings):
     output_retention_hours: float = Field(default=168.0, ge=0)
     # Stock clips in the shared footage cache that no job has used for this long.
     cache_retention_hours: float = Field(default=720.0, ge=0)
+
+    # Where the events of jobs that name no options.webhook_url go; none: nowhere.
+    webhook_url: str | None = None
+    # Signs every webhook (HMAC-SHA256); webhooks are refused at intake while it is unset,
+    # as an unsigned event could come from anyone.
+    webhook_secret: SecretStr | None = None
+    # Pauses before each retry of a failed delivery, then it is given up: the default
+    # tries for about 67 minutes (the last attempt 4000 s after the first).
+    webhook_retry_delays: tuple[Annotated[float, Field(ge=0)], ...] = (
+        10.0,
+        30.0,
+        60.0,
+        300.0,
+        600.0,
+        1200.0,
+        1800.0,
+    )
+    # Each step of an attempt (connecting, sending, the answer) that takes longer fails it.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Attempts under way at once in each gateway process; more wait their turn.
+    webhook_max_in_flight: int = Field(default=4, ge=1, le=64)
+    # Tests and labs only: webhooks may go to private, loopback and link-local addresses.
+    webhook_allow_private_addresses: bool = False
+
+    @model_validator(mode="after")
+    def _webhook_default_usable(self) -> Self:
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            raise ValueError("T2V_WEBHOOK_URL needs T2V_WEBHOOK_SECRET to sign the events")
+        try:
+            check_webhook_url(self.webhook_url, self.webhook_allow_private_addresses)
+        except WebhookRefused as exc:
+            raise ValueError(f"T2V_WEBHOOK_URL is refused: {exc}") from None
+        return self
 
     @property
     def jobs_db_path(self) -> Path:

@@ -20,6 +20,8 @@ from common.artifacts import JobPaths
 from common.errors import QuotaExceeded
 from common.messages import JobOptions, JobStatus, ProgressEvent, StageReport
 from common.stages import QUEUED_MESSAGE
+from gateway.webhooks import table as webhooks
+from gateway.webhooks.table import DeliveryOutcome, WebhookDelivery
 
 TERMINAL_STATUSES: tuple[JobStatus, ...] = ("completed", "failed")
 CANCELLED_MESSAGE = "Cancelled"
@@ -223,6 +225,10 @@ class JobStore:
                     self._connection.execute(f"ALTER TABLE jobs ADD COLUMN {column} {definition}")
             for index in _INDEXES:
                 self._connection.execute(index)
+            # Stores from before webhooks gain the table here, as they gain columns above.
+            self._connection.execute(webhooks.SCHEMA)
+            for index in webhooks.INDEXES:
+                self._connection.execute(index)
 
     def close(self) -> None:
         with self._lock:
@@ -350,21 +356,72 @@ class JobStore:
             "at": event.at,
             "is_terminal": event.status in TERMINAL_STATUSES,
         }
-        if event.report is None:
+        if event.report is None and not parameters["is_terminal"]:
             return self._execute(_APPLY_EVENT, parameters) == 1
-        report = {
-            "job_id": event.job_id,
-            "stage": event.stage,
-            "report": event.report.model_dump_json(),
-        }
+        # The webhook events the change makes are stored in its transaction: a crash cannot
+        # leave a finished job without its event, nor an event whose change was undone.
+        enqueued = {"job_id": event.job_id, "stage": event.stage, "now": time.time()}
         with self._lock, self._transaction():
-            self._connection.execute(_RECORD_STAGE, report)
-            return self._connection.execute(_APPLY_EVENT, parameters).rowcount == 1
+            if event.report is not None:
+                report = {
+                    "job_id": event.job_id,
+                    "stage": event.stage,
+                    "report": event.report.model_dump_json(),
+                }
+                self._connection.execute(_RECORD_STAGE, report)
+            applied = self._connection.execute(_APPLY_EVENT, parameters).rowcount == 1
+            if event.report is not None:
+                self._connection.execute(webhooks.ENQUEUE_STAGE_DONE, enqueued)
+            if applied and parameters["is_terminal"]:
+                self._connection.execute(webhooks.ENQUEUE_END, enqueued)
+            return applied
 
     def mark_cancelled(self, job_id: str) -> bool:
         """Fail an unfinished job as cancelled; return False if it had already finished."""
-        parameters = {"job_id": job_id, "message": CANCELLED_MESSAGE, "at": time.time()}
-        return self._execute(_CANCEL, parameters) == 1
+        now = time.time()
+        parameters = {"job_id": job_id, "message": CANCELLED_MESSAGE, "at": now}
+        with self._lock, self._transaction():
+            if self._connection.execute(_CANCEL, parameters).rowcount != 1:
+                return False
+            self._connection.execute(webhooks.ENQUEUE_END, {"job_id": job_id, "now": now})
+            return True
+
+    def claim_due_delivery(self, now: float, lease_until: float) -> WebhookDelivery | None:
+        """Take the webhook delivery due soonest for one attempt, until ``lease_until``.
+
+        The attempt is counted now: a process that dies while sending it may have sent it.
+        """
+        parameters = {"now": now, "lease_until": lease_until}
+        rows = self._query(webhooks.CLAIM_DUE, parameters)
+        return WebhookDelivery(**dict(rows[0])) if rows else None
+
+    def record_delivery_attempt(
+        self,
+        claimed: WebhookDelivery,
+        status: int | None,
+        error: str | None,
+        outcome: DeliveryOutcome,
+        next_attempt_at: float | None,
+    ) -> bool:
+        """Record how the attempt ``claimed`` went; False if its lease ran out meanwhile."""
+        parameters = {
+            "event_id": claimed.event_id,
+            "attempts": claimed.attempts,
+            "status": status,
+            "error": error,
+            "outcome": outcome,
+            "next_attempt_at": next_attempt_at,
+        }
+        return self._execute(webhooks.RECORD_ATTEMPT, parameters) == 1
+
+    def next_delivery_due(self) -> float | None:
+        """When the next webhook delivery is due (or its lease ends); None if none is waiting."""
+        due = self._query(webhooks.NEXT_DUE, ())[0][0]
+        return float(due) if due is not None else None
+
+    def deliveries_of(self, job_id: str) -> list[WebhookDelivery]:
+        """The job's webhook events and how their delivery goes, oldest first."""
+        return [WebhookDelivery(**dict(row)) for row in self._query(webhooks.OF_JOB, (job_id,))]
 
     def finished_before(self, cutoff: float) -> list[FinishedJob]:
         """Jobs that completed or failed before ``cutoff`` (Unix seconds)."""

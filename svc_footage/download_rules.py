@@ -6,18 +6,15 @@ endpoint, the broker's management page or anything else on the private network. 
 request (the first and every redirect) must be https to a host the providers serve files
 from, and each connection goes only to an address that was checked: the host name is
 resolved once, every address it gives must be public, and the socket connects to one of
-those very addresses, so a name that resolves differently a moment later (DNS rebinding)
-gains nothing. TLS still verifies the certificate against the host name.
+those very addresses (:mod:`common.addresses`), so a name that resolves differently a
+moment later (DNS rebinding) gains nothing.
 """
 
-import ipaddress
-import socket
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-import httpcore
 import httpx
 
+from common.addresses import CheckedTransport, non_public_kind
 from common.errors import ProviderUnavailable
 
 # A link that redirects more often than this is not a provider's file link.
@@ -58,22 +55,6 @@ class DownloadRules:
             raise DownloadRefused(f"{host} resolves to {address}, a {kind} address")
 
 
-def non_public_kind(address: str) -> str | None:
-    """What kind of address ``address`` is when it is not on the public internet, else None."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone ("%eth0")
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
-    if ip.is_loopback:
-        return "loopback"
-    if ip.is_link_local:
-        return "link-local"
-    if ip.is_private:
-        return "private"
-    if not ip.is_global or ip.is_multicast:
-        return "non-public"
-    return None
-
-
 def guarded_client(rules: DownloadRules, timeout: float, headers: dict[str, str]) -> httpx.Client:
     """An httpx client that follows redirects and sends nothing the rules refuse.
 
@@ -89,51 +70,13 @@ def guarded_client(rules: DownloadRules, timeout: float, headers: dict[str, str]
     )
 
 
-class _GuardedTransport(httpx.HTTPTransport):
+class _GuardedTransport(CheckedTransport):
     """Checks each request's URL, redirects included, and connects only to checked addresses."""
 
     def __init__(self, rules: DownloadRules) -> None:
-        super().__init__()
+        super().__init__(rules.check_address)
         self._rules = rules
-        # httpx offers no way to choose the pool's network backend, so the pool is rebuilt.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            network_backend=_CheckedAddressBackend(rules),
-        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._rules.check_url(request.url)
         return super().handle_request(request)
-
-
-class _CheckedAddressBackend(httpcore.SyncBackend):
-    def __init__(self, rules: DownloadRules) -> None:
-        self._rules = rules
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = _resolve(host, port)
-        for address in addresses:
-            self._rules.check_address(host, address)
-        failure: httpcore.ConnectError | None = None
-        for address in addresses:
-            try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                failure = exc
-        raise failure or httpcore.ConnectError(f"{host} has no address")
-
-
-def _resolve(host: str, port: int) -> list[str]:
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        # A failed lookup may pass, as a failed connection may: httpx treats both alike.
-        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in found))

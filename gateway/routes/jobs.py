@@ -27,8 +27,11 @@ from gateway.schemas import (
     JobList,
     JobSummary,
     StageDetail,
+    WebhookDetail,
 )
 from gateway.store import TERMINAL_STATUSES, Job
+from gateway.webhooks.table import WebhookDelivery
+from gateway.webhooks.urls import shown_url
 
 logger = logging.getLogger(__name__)
 
@@ -121,9 +124,11 @@ def list_jobs(
 def job_detail(
     job: JobDep, store: StoreDep, settings: SettingsDep, retention: RetentionDep
 ) -> JobDetail:
-    """The job's status, with the provider and duration of each stage that has finished."""
+    """The job's status, with the provider and duration of each stage that has finished,
+    and how its webhook events are being delivered."""
     summary = _summary(job, settings.data_dir, retention, time.time())
     reports = store.stage_reports(job.job_id)
+    deliveries = store.deliveries_of(job.job_id)
     return JobDetail(
         **summary.model_dump(),
         updated_at=job.updated_at,
@@ -132,6 +137,22 @@ def job_detail(
             for name in STAGE_NAMES
             if (report := reports.get(name)) is not None
         ],
+        webhooks=[_webhook_detail(delivery) for delivery in deliveries] or None,
+    )
+
+
+def _webhook_detail(delivery: WebhookDelivery) -> WebhookDetail:
+    return WebhookDetail(
+        event_id=delivery.event_id,
+        event=delivery.event,
+        url=shown_url(delivery.url),
+        created_at=delivery.created_at,
+        attempts=delivery.attempts,
+        last_attempt_at=delivery.last_attempt_at,
+        last_status=delivery.last_status,
+        last_error=delivery.last_error,
+        next_attempt_at=delivery.next_attempt_at,
+        outcome=delivery.outcome,
     )
 
 
