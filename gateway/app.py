@@ -20,6 +20,7 @@ from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
 from gateway.routes import api_router, metrics_router, plain_routes, probe_router
+from gateway.routes.studio import install_studio
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore, Quota
 from gateway.timeouts import RequestTimeoutMiddleware
@@ -63,7 +64,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             store.close()
 
     registry = metrics_registry()
-    app = FastAPI(title="Text to video", version="1", lifespan=lifespan)
+    # The docs are served from this process's own files (see gateway.routes.studio).
+    app = FastAPI(
+        title="Text to video", version="1", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.settings = app_settings
     app.state.metrics = registry
     app.state.http_metrics = HttpMetrics(registry)
@@ -79,6 +83,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     # A plain route: the MCP tools describe themselves, not in the OpenAPI document.
     app.router.routes.append(Route(MCP_PATH, mcp_endpoint))
+    install_studio(app)
     # First, so the most frequent request is matched before any other route is tried.
     app.router.routes[:0] = plain_routes
     app.add_middleware(
