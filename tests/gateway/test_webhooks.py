@@ -456,3 +456,55 @@ def test_a_delivery_survives_a_gateway_restart(
     }
     assert "delivered at attempt" in stack.log("gateway")
     assert f"job_id={job_id}" in stack.log("gateway")
+
+
+def test_a_receiver_that_never_recovers_is_given_up(
+    gateway_with: GatewayStarter, broker: BrokerSession
+) -> None:
+    with receiver() as hooks, gateway_with(**LAB) as client:
+        # Given a receiver that always answers 503
+        hooks.answers = [503] * 1000
+        job_id = submit_with_webhook(client, hooks.url)
+
+        # When the job completes
+        complete(broker, job_id)
+
+        # Then after the first attempt and one retry per delay, the event is given up
+        webhooks = wait_for_webhooks(
+            client, job_id, lambda hooks: bool(hooks) and hooks[0]["outcome"] == "given_up"
+        )
+    (hook,) = webhooks
+    assert hook["attempts"] == len(LAB["webhook_retry_delays"]) + 1 == len(hooks.received)
+    assert (hook["last_status"], hook["last_error"]) == (503, "HTTP 503")
+    assert "next_attempt_at" not in hook
+
+
+def test_several_gateway_processes_send_each_event_once(
+    settings: Settings, broker: BrokerSession, tmp_path: Path
+) -> None:
+    # Given `python -m gateway` with two worker processes, both consuming progress
+    stack = Stack(settings, tmp_path / "logs")
+    stack.environment.update(
+        T2V_WORKERS="2", T2V_WEBHOOK_SECRET=SECRET, T2V_WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true"
+    )
+    with receiver() as hooks:
+        stack.start("gateway")
+        try:
+            stack.wait_until_healthy()
+            with httpx.Client(base_url=stack.base_url.removesuffix(API)) as client:
+                job_ids = [submit_with_webhook(client, hooks.url) for _ in range(6)]
+
+                # When every job completes, each completion reported twice
+                for job_id in job_ids:
+                    complete(broker, job_id)
+                    publish_progress(broker, completed_event(job_id, "render"))
+
+                # Then each job's event is delivered at its first attempt
+                for job_id in job_ids:
+                    (hook,) = wait_for_webhooks(client, job_id, delivered)
+                    assert hook["attempts"] == 1
+        finally:
+            stack.stop_all()
+    # And the receiver got each event once
+    ids = sorted(request.headers["X-T2V-Event-Id"] for request in hooks.received)
+    assert ids == sorted(f"{job_id}:completed" for job_id in job_ids)
