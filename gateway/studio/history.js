@@ -2,6 +2,7 @@
 // poster, status, message and age; open or cancel each.
 
 import { call, fileUrl, getJson } from "./api.js";
+import { formatSeconds } from "./estimate.js";
 
 const PAGE_SIZE = 12;
 const RUNNING = new Set(["queued", "processing"]);
@@ -48,7 +49,7 @@ function jobItem(jobId, job, now, signal, posters, error) {
   item.innerHTML =
     '<div class="poster" aria-hidden="true"></div>' +
     '<div class="facts"><a class="open"></a><span class="badge"></span>' +
-    '<p class="message"></p><p class="age"></p></div>' +
+    '<p class="message"></p><p class="when"><span class="age"></span><span class="length"></span></p></div>' +
     '<div class="item-actions"></div>';
   const open = item.querySelector(".open");
   open.href = `#/jobs/${encodeURIComponent(jobId)}`;
@@ -62,6 +63,11 @@ function jobItem(jobId, job, now, signal, posters, error) {
   age.title = created.toLocaleString();
 
   if (job.output_file) {
+    lengthOf(jobId, signal)
+      .then((seconds) => {
+        item.querySelector(".length").textContent = `${formatSeconds(seconds)} long`;
+      })
+      .catch(() => {}); // captions gone or never made: the length goes unsaid
     fileUrl(`/jobs/${encodeURIComponent(jobId)}/thumbnail.jpg`, { signal })
       .then((poster) => {
         posters.push(poster);
@@ -94,6 +100,18 @@ function jobItem(jobId, job, now, signal, posters, error) {
     item.querySelector(".item-actions").append(cancel);
   }
   return item;
+}
+
+// The list names no video's length; the end of its last caption is the end of the speech,
+// which the video lasts as long as (a few hundred bytes to fetch, against a whole video).
+const CUE_END = /--> (\d+):(\d\d):(\d\d)\.(\d{3})/g;
+
+async function lengthOf(jobId, signal) {
+  const captions = await (await call(`/jobs/${encodeURIComponent(jobId)}/captions.vtt`, { signal })).text();
+  const ends = [...captions.matchAll(CUE_END)];
+  if (!ends.length) throw new Error("no captions");
+  const [, hours, minutes, seconds, millis] = ends.at(-1).map(Number);
+  return hours * 3600 + minutes * 60 + seconds + millis / 1000;
 }
 
 function ageOf(seconds) {

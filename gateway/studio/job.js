@@ -58,6 +58,7 @@ export function showJob(main, signal, jobId) {
       row.dataset.state = stage === failedStage ? "failed" : stage === running ? "running" : "waiting";
       const frames = stage === "render" && stage === running ? FRAME_COUNTER.exec(state.message) : null;
       row.querySelector(".detail").textContent = frames ? `frame ${frames[1]} of ${frames[2]}` : "";
+      showFrames(row, frames);
     }
     for (const row of rows.values()) {
       row.querySelector(".state").textContent = row.dataset.state;
@@ -112,6 +113,23 @@ export function showJob(main, signal, jobId) {
   follow(jobId, signal, stageDone, showState).catch((failure) => {
     if (!signal.aborted) part(".job-error").textContent = failure.message;
   });
+}
+
+/** A bar under the render's frame counter; gone when there is no counter. */
+function showFrames(row, frames) {
+  let bar = row.querySelector(".frames");
+  if (!frames) {
+    bar?.remove();
+    return;
+  }
+  if (!bar) {
+    bar = document.createElement("progress");
+    bar.className = "frames";
+    bar.setAttribute("aria-label", "Frames rendered");
+    row.append(bar);
+  }
+  bar.max = Number(frames[2]);
+  bar.value = Number(frames[1]);
 }
 
 async function follow(jobId, signal, stageDone, showState) {

@@ -19,13 +19,15 @@ LONG_STORY = " ".join(
         "Ships far out at sea turned toward the light and found the harbour.",
         "By morning the wind had gone and the gulls were back on the pier.",
     ]
+    * 2
 )
 UNSPEAKABLE = "🙂🎉 !!!"
 # Long enough to follow in the page, quick to render.
 SMALL_FRAME = {"width": "224", "height": "128", "fps": "12"}
 JOB_URL = re.compile(r"#/jobs/([0-9a-f-]{36})$")
-# The render reports its frame counter every 2 s: this one takes longer.
-FULL_FRAME = {"width": "1080", "height": "1920", "fps": "30"}
+# The render reports its frame counter every 2 s: rendering the long story this way takes
+# far longer, even on a fast machine (some 1,700 frames of 1080x1920).
+FULL_FRAME = {"width": "1080", "height": "1920", "fps": "60"}
 HISTORY_PAGE = 12  # jobs a page, as gateway/studio/history.js asks for them
 PHONE = (390, 844)
 # A pipeline's patience, in milliseconds: the first job also warms the models up.
@@ -187,6 +189,7 @@ def test_the_history_pages_through_the_jobs_newest_first(
     page.get_by_role("button", name="Show older videos").click()
     finished = page.locator(f'.job-item[data-job-id="{finished_job}"]')
     expect(finished.locator(".badge")).to_have_text("completed")
+    expect(finished.locator(".length")).to_have_text(re.compile(r"^\d+ s long$"))
     poster = finished.locator(".poster img")
     expect(poster).to_be_visible()
     page.wait_for_function(
