@@ -103,6 +103,12 @@ class WebhookDeliverer:
         with job_context(claimed.job_id):
             try:
                 result = self._send(claimed)
+            except Exception as exc:
+                # Counted as a failed attempt like any other, so a row that can never be
+                # sent is given up in the end instead of being tried forever.
+                logger.exception("webhook %s: the attempt failed unexpectedly", claimed.event)
+                result = AttemptResult(None, f"internal error ({type(exc).__name__})")
+            try:
                 self._record(claimed, result)
             except Exception:
                 # The lease runs out and the row is taken up again.
@@ -113,11 +119,7 @@ class WebhookDeliverer:
 
     def _send(self, claimed: WebhookDelivery) -> AttemptResult:
         assert self._secret is not None  # the thread that claims runs only with a secret
-        try:
-            body = event_body(claimed)
-        except ValueError as exc:
-            # A row no attempt can send, counted as failed attempts until it is given up.
-            return AttemptResult(None, f"the stored event is unreadable ({type(exc).__name__})")
+        body = event_body(claimed)
         headers = event_headers(claimed, body, self._secret, int(time.time()))
         return self._sender.send(claimed.url, headers, body)
 
