@@ -108,7 +108,7 @@ def _check_voice(voice: str, data_dir: Path) -> None:
 
 def _with_webhook(options: JobOptions, settings: GatewaySettings) -> JobOptions:
     """``options`` with the webhook its events go to, checked: its own or the default."""
-    url = options.webhook_url or settings.webhook_url
+    url = options.webhook_url if options.webhook_url is not None else settings.webhook_url
     if url is None:
         return options
     if settings.webhook_secret is None:

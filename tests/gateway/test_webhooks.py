@@ -301,6 +301,7 @@ def test_the_default_url_takes_the_events_of_jobs_without_one(
         ("ftp://example.com/hook", "only http:// and https://"),
         ("https://user:secret@example.com/hook", "credentials in the URL are not allowed"),
         ("https:///hook", "names no host"),
+        ("", "only http:// and https://"),
         ("https://example.com/" + "a" * 2000, "at most 2000 characters"),
     ],
 )
@@ -508,3 +509,47 @@ def test_several_gateway_processes_send_each_event_once(
     # And the receiver got each event once
     ids = sorted(request.headers["X-T2V-Event-Id"] for request in hooks.received)
     assert ids == sorted(f"{job_id}:completed" for job_id in job_ids)
+
+
+def test_a_gateway_killed_mid_attempt_leaves_a_lease_that_runs_out(
+    settings: Settings, broker: BrokerSession, tmp_path: Path
+) -> None:
+    stack = Stack(settings, tmp_path / "logs")
+    stack.environment.update(
+        T2V_WEBHOOK_SECRET=SECRET,
+        T2V_WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true",
+        T2V_WEBHOOK_RETRY_DELAYS="[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]",
+        # An attempt's lease is six timeouts: 6 s.
+        T2V_WEBHOOK_TIMEOUT_SECONDS="1",
+    )
+    with receiver() as hooks:
+        # Given a gateway process, and a receiver that keeps the first request waiting
+        hooks.hold_seconds = 60.0
+        stack.start("gateway")
+        try:
+            stack.wait_until_healthy()
+            with httpx.Client(base_url=stack.base_url.removesuffix(API)) as client:
+                job_id = submit_with_webhook(client, hooks.url)
+                complete(broker, job_id)
+
+                # When the gateway is killed while the receiver holds the attempt
+                deadline = time.monotonic() + PATIENCE
+                while hooks.in_flight == 0:
+                    assert time.monotonic() < deadline, "no attempt reached the receiver"
+                    time.sleep(0.01)
+                stack.kill("gateway")
+                hooks.hold_seconds = 0.0
+
+                # And started again
+                stack.start("gateway")
+                stack.wait_until_healthy()
+
+                # Then once the dead attempt's lease runs out, the event is delivered
+                (hook,) = wait_for_webhooks(client, job_id, delivered)
+        finally:
+            stack.stop_all()
+    assert hook["attempts"] >= 2
+    assert hook["last_status"] == 200
+    assert {request.headers["X-T2V-Event-Id"] for request in hooks.received} == {
+        f"{job_id}:completed"
+    }
