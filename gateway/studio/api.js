@@ -37,6 +37,21 @@ export function storeKey(key) {
   } catch {
     // kept in pageKey alone
   }
+  document.dispatchEvent(new Event("keychange"));
+}
+
+export function forgetKey() {
+  pageKey = "";
+  try {
+    localStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // nothing was stored
+  }
+  document.dispatchEvent(new Event("keychange"));
+}
+
+export function hasKey() {
+  return Boolean(currentKey());
 }
 
 function currentKey() {

@@ -1,7 +1,7 @@
 // The studio's entry: hash routes (#/new, #/jobs/<id>, #/history), each view given a signal
 // that aborts when the route changes, so its streams and blob URLs end with it.
 
-import { setKeyAsker } from "./api.js";
+import { forgetKey, hasKey, setKeyAsker } from "./api.js";
 import { showCreate } from "./create.js";
 import { showHistory } from "./history.js";
 import { showJob } from "./job.js";
@@ -37,6 +37,17 @@ function route(event) {
   if (event) main.querySelector("h1")?.focus();
 }
 
+// Shown while a key is kept, for a shared computer; the next call asks for one again.
+function offerToForget() {
+  document.getElementById("forget-key").hidden = !hasKey();
+}
+
 setKeyAsker(askForKey);
+document.getElementById("forget-key").addEventListener("click", () => {
+  forgetKey();
+  route();
+});
+document.addEventListener("keychange", offerToForget);
 window.addEventListener("hashchange", route);
+offerToForget();
 route();

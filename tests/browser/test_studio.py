@@ -7,6 +7,7 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from common.narration import spoken_seconds
 from tests.browser.conftest import STUDIO_KEY, screenshot
 from tests.local_service import Stack
 from tests.media_checks import probe
@@ -246,6 +247,11 @@ def test_with_keys_on_the_page_asks_for_a_key_and_works_with_it(
     expect(page.locator(".job-item")).to_have_count(1)
     expect(dialog).to_be_hidden()
 
+    # And once the key is forgotten, the page asks for one again
+    page.get_by_role("button", name="Forget API key").click()
+    expect(dialog).to_be_visible()
+    assert page.evaluate("() => localStorage.getItem('t2v.apiKey')") is None
+
 
 def test_on_a_phone_the_form_fits_the_screen(
     browser: Browser, studio: str, finished_job: str, shots: Path
@@ -341,3 +347,41 @@ def test_the_api_docs_work_offline(browser: Browser, studio: str) -> None:
 
     # And neither tried to load anything from another site
     assert elsewhere == []
+
+
+def test_the_page_estimates_a_video_s_length_as_the_gateway_does(page: Page, studio: str) -> None:
+    # Given texts of words, numbers, several scripts, at several speaking rates
+    texts = [
+        STORY,
+        "In 1969, 3 men flew 384400 km; 12345678901234567890 is read digit by digit.",
+        "東京は大きい都市です。 서울도 크다. Mixed with English words.",
+        "नमस्ते दुनिया, یہ ایک جملہ ہے",
+        "  \n\t  ",
+    ]
+    page.goto(f"{studio}/")
+    for text in texts:
+        for rate in (0.5, 1.0, 1.7):
+            # When the page estimates the narration's length
+            estimate = page.evaluate(
+                """async ([text, rate]) =>
+                    (await import("/studio/estimate.js")).spokenSeconds(text, rate)""",
+                [text, rate],
+            )
+
+            # Then it is the gateway's own estimate
+            assert abs(estimate - spoken_seconds(text, rate)) < 1e-9, (text, rate)
+
+
+def test_the_api_s_refusal_shows_as_written(page: Page, studio: str) -> None:
+    # Given the studio
+    page.goto(f"{studio}/")
+
+    # When the user asks for a frame width the API does not allow
+    page.get_by_label("Story").fill(STORY)
+    _small_frame(page, {**SMALL_FRAME, "width": "65"})
+    page.get_by_role("button", name="Start").click()
+
+    # Then the page shows the API's error, and stays on the form
+    expect(page.locator("#create-error")).to_have_text(re.compile(r"^Invalid options: width: "))
+    expect(page.get_by_role("button", name="Start")).to_be_enabled()
+    assert "#/jobs/" not in page.url
