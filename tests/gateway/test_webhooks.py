@@ -19,12 +19,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from common.amqp.session import BrokerSession
 from common.errors import StageError
 from common.messages import StageReport
 from common.progress import completed_event, failed_event, stage_done_event
 from common.settings import Settings
+from gateway.settings import GatewaySettings
 from tests.gateway.helpers import API, GatewayStarter, publish_progress
 from tests.local_service import Stack
 
@@ -325,6 +327,25 @@ def test_webhooks_are_refused_without_a_secret_to_sign_them(gateway_with: Gatewa
         response = post_job(client, {"webhook_url": "https://example.com/hook"})
     assert response.status_code == 400
     assert "T2V_WEBHOOK_SECRET" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"webhook_url": "https://example.com/hook"}, "needs T2V_WEBHOOK_SECRET"),
+        (
+            {"webhook_url": "http://10.0.0.5/hook", "webhook_secret": SECRET},
+            "10.0.0.5 is a private address",
+        ),
+    ],
+)
+def test_a_default_url_that_could_not_be_used_stops_the_gateway_at_start(
+    overrides: dict[str, str], reason: str
+) -> None:
+    # Given a default webhook without a secret, or at a private address; then the settings
+    # are refused, as a gateway that refused every job would be a worse way to find out
+    with pytest.raises(ValidationError, match=reason):
+        GatewaySettings.model_validate(overrides)
 
 
 def test_a_name_that_resolves_to_loopback_is_refused_when_connecting(
