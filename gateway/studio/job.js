@@ -55,7 +55,7 @@ export function showJob(main, signal, jobId) {
     for (const [stage] of STAGES) {
       const row = rows.get(stage);
       if (done.has(stage)) continue;
-      row.dataset.state = stage === failedStage ? "failed" : stage === running ? "running" : "waiting";
+      row.dataset.state = stateOf(stage, state.status, failedStage, running);
       const frames = stage === "render" && stage === running ? FRAME_COUNTER.exec(state.message) : null;
       row.querySelector(".detail").textContent = frames ? `frame ${frames[1]} of ${frames[2]}` : "";
       showFrames(row, frames);
@@ -113,6 +113,13 @@ export function showJob(main, signal, jobId) {
   follow(jobId, signal, stageDone, showState).catch((failure) => {
     if (!signal.aborted) part(".job-error").textContent = failure.message;
   });
+}
+
+/** A stage that has not finished: failed, running, waiting, or skipped by a job's end. */
+function stateOf(stage, status, failedStage, running) {
+  if (stage === failedStage) return "failed";
+  if (stage === running) return "running";
+  return TERMINAL.has(status) ? "skipped" : "waiting";
 }
 
 /** A bar under the render's frame counter; gone when there is no counter. */

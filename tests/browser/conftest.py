@@ -136,6 +136,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def screenshot(page: Page, folder: Path, name: str, full_page: bool = True) -> None:
     """The page as ``<name>.png``, in ``folder`` and in /tmp/studio-shots/."""
     path = folder / f"{name}.png"
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=full_page)
     shutil.copyfile(path, SHOTS / path.name)
 

@@ -140,6 +140,7 @@ def test_a_running_render_is_cancelled_from_the_page(page: Page, studio: str, sh
     expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Cancelled")
     expect(page.get_by_role("button", name="Cancel")).to_be_hidden()
+    expect(render).to_have_attribute("data-state", "skipped")
     status = requests.get(f"{studio}/api/v1/status/{job_id}", timeout=5).json()
     assert (status["status"], status["message"]) == ("failed", "Cancelled")
 
@@ -159,7 +160,7 @@ def test_a_failed_job_shows_its_stage_and_reason(page: Page, studio: str, shots:
         "the text has nothing the voice can speak (no letters or digits)"
     )
     expect(page.locator('.timeline li[data-stage="tts"]')).to_have_attribute("data-state", "failed")
-    expect(page.locator('.timeline li[data-state="waiting"]')).to_have_count(4)
+    expect(page.locator('.timeline li[data-state="skipped"]')).to_have_count(4)
     expect(page.get_by_role("button", name="Cancel")).to_be_hidden()
     screenshot(page, shots, "job-failed")
 
