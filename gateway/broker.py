@@ -93,8 +93,11 @@ class BrokerLink:
 
     async def submit(self, job: Job) -> None:
         """Publish ``job``'s first stage message; raise BrokerUnavailable if it is not confirmed."""
+        # Where the job's events go is the gateway's business; an address with a token in
+        # it has no reason to travel through every stage.
+        options = job.options.model_copy(update={"webhook_url": None})
         message = StageMessage(
-            job_id=job.job_id, text=job.text, options=job.options, created_at=job.created_at
+            job_id=job.job_id, text=job.text, options=options, created_at=job.created_at
         )
         await self._publisher.publish(
             self._topology.jobs_exchange,

@@ -45,6 +45,15 @@ async def read_generate_request(request: Request, settings: SettingsDep) -> Gene
     # ValueError: invalid JSON or UTF-8; RecursionError: arrays nested thousands deep.
     except (ValueError, RecursionError):
         raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE) from None
+    return check_generate_document(document, settings)
+
+
+def check_generate_document(document: Any, settings: GatewaySettings) -> GenerateRequest:
+    """A job from a decoded request body, or the HTTPException the API answers it with.
+
+    Every door that takes jobs (POST /generate, the MCP tool) reads them here, so they
+    accept and refuse the same jobs in the same words.
+    """
     text = document.get("text") if isinstance(document, dict) else None
     if not isinstance(text, str) or not text.strip():
         raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE)

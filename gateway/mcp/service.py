@@ -4,7 +4,6 @@ The tools answer with the API's own words: its handlers' ``HTTPException`` and t
 errors that its error handlers translate become tool errors carrying the same text.
 """
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,14 +12,12 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.types import Message
 
 from common.errors import BrokerUnavailable, QuotaExceeded
 from gateway.access import Caller
 from gateway.disk import NEARLY_FULL_MESSAGE, low_disk_problem
 from gateway.errors import BROKER_UNAVAILABLE_MESSAGE
-from gateway.generate_request import read_generate_request
+from gateway.generate_request import check_generate_document
 from gateway.intake import Intake
 from gateway.rate_limit import RateLimiter
 from gateway.schemas import GenerateRequest
@@ -69,23 +66,7 @@ def check_may_add_job(call: Call) -> None:
         raise ToolError(NEARLY_FULL_MESSAGE)
 
 
-async def read_job_request(text: str, options: Any, settings: GatewaySettings) -> GenerateRequest:
-    """The tool's arguments read by POST /generate's own reader, as the body a client posts.
-
-    One reader for both doors, so they accept and refuse the same jobs in the same words:
-    text limits, options, the voice list and the cost bounds.
-    """
-    # ASCII escapes keep an unpaired surrogate as JSON carries it, for the reader to refuse.
-    body = json.dumps({"text": text, "options": options}).encode()
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    scope = {
-        "type": "http",
-        "method": "POST",
-        "path": "/api/v1/generate",
-        "headers": [(b"content-type", b"application/json")],
-    }
+def read_job_request(text: str, options: Any, settings: GatewaySettings) -> GenerateRequest:
+    """The tool's arguments checked as POST /generate checks its body, in the API's words."""
     with api_errors():
-        return await read_generate_request(Request(scope, receive), settings)
+        return check_generate_document({"text": text, "options": options}, settings)

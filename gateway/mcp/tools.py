@@ -87,7 +87,7 @@ def build_server(who_calls: WhoCalls, max_text_chars: int) -> MCPServer:
         """
         call = who_calls(ctx)
         check_may_add_job(call)
-        job_request = await read_job_request(text, options, call.service.settings)
+        job_request = read_job_request(text, options, call.service.settings)
         intake = call.service.intake
         with api_errors():
             job = await intake.accept(job_request.text, job_request.options, call.caller)

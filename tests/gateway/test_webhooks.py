@@ -23,10 +23,11 @@ from pydantic import ValidationError
 
 from common.amqp.session import BrokerSession
 from common.errors import StageError
-from common.messages import StageReport
+from common.messages import StageReport, parse_stage_message
 from common.progress import completed_event, failed_event, stage_done_event
 from common.settings import Settings
 from gateway.settings import GatewaySettings
+from tests.broker_helpers import get_message_from_queue
 from tests.gateway.helpers import API, GatewayStarter, publish_progress
 from tests.local_service import Stack
 
@@ -197,6 +198,23 @@ def test_a_completed_jobs_event_arrives_once_signed(
     assert event["job"]["progress"] == 100
     assert event["job"]["output_file"] == f"output/video_{job_id}.mp4"
     assert event["job"]["stages"] == [{"stage": "tts", "provider": "piper", "seconds": 1.5}]
+
+
+def test_the_stages_are_not_told_where_a_jobs_events_go(
+    gateway_with: GatewayStarter, broker: BrokerSession
+) -> None:
+    # Given a running gateway
+    with gateway_with(**LAB) as client:
+        # When a job with a webhook (a token in its query) is accepted
+        job_id = submit_with_webhook(client, "https://hooks.example.com/t2v?token=secret")
+
+    # Then the first stage's message carries the job's other options, not the webhook URL
+    message = parse_stage_message(
+        get_message_from_queue(broker, broker.topology.stage_queue("tts"), timeout=5)
+    )
+    assert message.job_id == job_id
+    assert message.options.webhook_url is None
+    assert b"secret" not in message.to_bytes()
 
 
 def test_a_failing_receiver_gets_the_same_event_until_it_answers(
