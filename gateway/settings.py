@@ -49,10 +49,7 @@ class GatewaySettings(Settings):
     # Web pages whose requests /mcp takes (as their Origin header writes them, e.g.
     # "https://agents.example.com"). Agents send no Origin; a page from anywhere else is
     # refused, which also stops a page that rebinds its name to the gateway (DNS rebinding).
-    # None: no page may.
-    mcp_allowed_origins: Annotated[
-        tuple[str, ...] | None, NoDecode, BeforeValidator(split_commas)
-    ] = None
+    mcp_allowed_origins: Annotated[tuple[str, ...], NoDecode, BeforeValidator(split_commas)] = ()
     # Per key (admin keys and an API without keys have no quotas): jobs queued or processing
     # at once, and video seconds (estimated from the text) accepted in any 24 hours. 0 is no limit.
     max_running_jobs_per_key: int = Field(default=10, ge=0)

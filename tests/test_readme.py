@@ -36,6 +36,7 @@ DEFAULTS_IN_WORDS = {
     "T2V_API_KEYS": "no keys: the field's default is an empty tuple",
     "T2V_ADMIN_API_KEYS": "no keys: the field's default is an empty tuple",
     "T2V_TRUSTED_PROXIES": "no proxies: the field's default is an empty tuple",
+    "T2V_MCP_ALLOWED_ORIGINS": "no origins: the field's default is an empty tuple",
     "T2V_PEXELS_BASE_URL": "the provider's own address, too long for the table",
     "T2V_PIXABAY_BASE_URL": "the provider's own address, too long for the table",
 }

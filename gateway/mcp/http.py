@@ -53,7 +53,7 @@ class McpEndpoint:
     """The ASGI app at ``/mcp``; ``running()`` must be entered in the app's lifespan."""
 
     def __init__(self, settings: GatewaySettings) -> None:
-        self._allowed_origins = frozenset(settings.mcp_allowed_origins or ())
+        self._allowed_origins = frozenset(settings.mcp_allowed_origins)
         server = build_server(_http_call, settings.max_text_chars)
         # Only to build the session manager: the gateway routes to it itself, below.
         server.streamable_http_app(
