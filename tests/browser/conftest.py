@@ -32,7 +32,7 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright  # noqa: E402
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The gateway and every stage service, keys off; yields once voices are listed."""
     scratch = tmp_path_factory.mktemp("studio")
@@ -52,13 +52,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         delete_topology(settings)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def studio(stack: Stack) -> str:
     """The studio's address: the gateway's root."""
     return stack.base_url.removesuffix("/api/v1")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def finished_job(stack: Stack) -> str:
     """The id of a small video made through the API, once it has completed."""
     answer = requests.post(
@@ -78,7 +78,7 @@ def finished_job(stack: Stack) -> str:
     return job_id
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def keyed_studio(stack: Stack) -> Iterator[str]:
     """A second gateway on the same broker and data, with ``STUDIO_KEY`` the one API key."""
     keyed = Stack(stack.settings, stack.log_dir / "keyed")
@@ -91,7 +91,9 @@ def keyed_studio(stack: Stack) -> Iterator[str]:
         keyed.stop_all()
 
 
-@pytest.fixture(scope="session")
+# Package-scoped, not session-scoped: Playwright's synchronous API keeps an event loop
+# running until it stops, and the asyncio tests that follow need to run their own.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -127,7 +129,7 @@ def page(browser: Browser) -> Iterator[Page]:
     assert not errors, errors
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return tmp_path_factory.mktemp("screenshots")
