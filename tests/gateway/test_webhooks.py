@@ -38,6 +38,13 @@ LAB = {
     "webhook_allow_private_addresses": True,
     "webhook_retry_delays": (0.1, 0.1, 0.1, 0.1, 0.1),
 }
+# The same for a gateway process, as its environment gives them.
+LAB_PROCESS = {
+    "T2V_WEBHOOK_SECRET": SECRET,
+    "T2V_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+    "T2V_WEBHOOK_RETRY_DELAYS": "[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]",
+    "T2V_WEBHOOK_TIMEOUT_SECONDS": "1",
+}
 STORY = "A cat sat."
 # Long enough for any delivery below; a test that waits this long has failed.
 PATIENCE = 20.0
@@ -455,12 +462,7 @@ def test_a_delivery_survives_a_gateway_restart(
     settings: Settings, broker: BrokerSession, tmp_path: Path
 ) -> None:
     stack = Stack(settings, tmp_path / "logs")
-    stack.environment.update(
-        T2V_WEBHOOK_SECRET=SECRET,
-        T2V_WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true",
-        T2V_WEBHOOK_RETRY_DELAYS="[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]",
-        T2V_WEBHOOK_TIMEOUT_SECONDS="1",
-    )
+    stack.environment.update(LAB_PROCESS)
     with receiver() as hooks:
         # Given a gateway process, and a receiver that fails every attempt for now
         hooks.answers = [500] * 1000
@@ -554,13 +556,8 @@ def test_a_gateway_killed_mid_attempt_leaves_a_lease_that_runs_out(
     settings: Settings, broker: BrokerSession, tmp_path: Path
 ) -> None:
     stack = Stack(settings, tmp_path / "logs")
-    stack.environment.update(
-        T2V_WEBHOOK_SECRET=SECRET,
-        T2V_WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true",
-        T2V_WEBHOOK_RETRY_DELAYS="[0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]",
-        # An attempt's lease is six timeouts: 6 s.
-        T2V_WEBHOOK_TIMEOUT_SECONDS="1",
-    )
+    # (an attempt's lease is six timeouts: 6 s)
+    stack.environment.update(LAB_PROCESS)
     with receiver() as hooks:
         # Given a gateway process, and a receiver that keeps the first request waiting
         hooks.hold_seconds = 60.0

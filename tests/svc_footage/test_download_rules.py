@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from svc_footage.download_rules import DownloadRules, non_public_kind
+from svc_footage.download_rules import DownloadRules
 from svc_footage.fetching import Fetcher, FetchFailed, FetchInterrupted, FetchLimits
 from svc_footage.settings import FootageSettings
 from tests.svc_footage.stock_server import LOCAL_DOWNLOADS, Reply, StockServer
@@ -112,29 +112,6 @@ def test_a_redirect_within_the_rules_is_followed(server: StockServer, tmp_path: 
 def test_a_link_that_is_not_a_url_is_a_failed_download(tmp_path: Path) -> None:
     with Fetcher(LIMITS, LOCAL_DOWNLOADS) as fetcher, pytest.raises(FetchFailed):
         fetcher.download("https://", tmp_path / "clip.mp4")
-
-
-@pytest.mark.parametrize(
-    ("address", "kind"),
-    [
-        ("127.0.0.1", "loopback"),
-        ("::1", "loopback"),
-        ("::ffff:127.0.0.1", "loopback"),
-        ("169.254.169.254", "link-local"),
-        ("fe80::1%eth0", "link-local"),
-        ("10.0.0.5", "private"),
-        ("172.16.3.4", "private"),
-        ("192.168.1.1", "private"),
-        ("fd00::1", "private"),
-        ("0.0.0.0", "private"),
-        ("100.64.0.1", "non-public"),
-        ("224.0.0.1", "non-public"),
-        ("151.101.1.1", None),
-        ("2606:4700::6810:84e5", None),
-    ],
-)
-def test_addresses_off_the_public_internet_are_named(address: str, kind: str | None) -> None:
-    assert non_public_kind(address) == kind
 
 
 def test_allowed_hosts_match_exactly_or_as_subdomains() -> None:
