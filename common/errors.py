@@ -71,3 +71,11 @@ class TopologyMismatch(BrokerUnavailable):
     A kind of unavailability: the process cannot consume until an operator removes the old
     queue, and it keeps trying meanwhile, so it recovers once the fix is made.
     """
+
+
+class StoreError(T2VError):
+    """The job store failed a statement (a full disk, a broken file, a refused query)."""
+
+
+class StoreUnavailable(StoreError):
+    """The job store's database cannot be reached (PostgreSQL down, no free connection)."""

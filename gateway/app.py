@@ -22,7 +22,7 @@ from gateway.retention import RetentionSweeper
 from gateway.routes import api_router, metrics_router, plain_routes, probe_router
 from gateway.routes.studio import install_studio
 from gateway.settings import GatewaySettings
-from gateway.store import JobStore, Quota
+from gateway.store import Quota, open_job_store
 from gateway.timeouts import RequestTimeoutMiddleware
 from gateway.webhooks.deliverer import WebhookDeliverer
 
@@ -37,7 +37,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = JobStore(app_settings.jobs_db_path, app_settings.data_dir)
+        store = await asyncio.to_thread(open_job_store, app_settings)
         broker = BrokerLink(app_settings, store)
         sweeper = RetentionSweeper(app_settings, store)
         webhooks = WebhookDeliverer(app_settings, store)

@@ -10,7 +10,6 @@ is unreachable, queuing a job fails at once instead of waiting for a reconnectio
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import threading
 
 from pika.adapters.blocking_connection import BlockingChannel
@@ -19,7 +18,7 @@ from pika.spec import Basic, BasicProperties
 from common.amqp.publisher import ConfirmingPublisher
 from common.amqp.session import BrokerSession, run_connected
 from common.amqp.topology import Topology
-from common.errors import BrokerUnavailable
+from common.errors import BrokerUnavailable, StoreError
 from common.logs import job_context
 from common.messages import ProgressEvent, StageMessage, parse_progress_event
 from common.settings import Settings
@@ -140,7 +139,7 @@ class BrokerLink:
         with job_context(event.job_id):
             try:
                 applied = self._store.apply(event)
-            except sqlite3.Error:
+            except StoreError:
                 # Requeuing would retry the same write in a loop; the dead-letter queue
                 # keeps the event for an operator instead.
                 logger.exception("cannot record a progress event; dead-lettering it")
@@ -164,7 +163,7 @@ class BrokerLink:
             with job_context(event.job_id):
                 try:
                     applied = self._store.apply(event)
-                except sqlite3.Error:
+                except StoreError:
                     # The operators' copy in the dead-letter queue still tells of it.
                     logger.exception("cannot record a poison message's failure")
                 else:

@@ -8,12 +8,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from common.errors import BrokerUnavailable, QuotaExceeded
+from common.errors import BrokerUnavailable, QuotaExceeded, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
 BROKER_UNAVAILABLE_MESSAGE = (
     "The job queue is unavailable (cannot reach the message broker); try again later"
+)
+
+STORE_UNAVAILABLE_MESSAGE = (
+    "The job store is unavailable (cannot reach its database); try again later"
 )
 
 
@@ -41,6 +45,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def broker_unavailable(_request: Request, exc: BrokerUnavailable) -> JSONResponse:
         logger.warning("refusing a request while the broker is unavailable: %s", exc)
         return error_response(503, BROKER_UNAVAILABLE_MESSAGE)
+
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(_request: Request, exc: StoreUnavailable) -> JSONResponse:
+        logger.warning("refusing a request while the job store is unavailable: %s", exc)
+        return error_response(503, STORE_UNAVAILABLE_MESSAGE)
 
     @app.exception_handler(QuotaExceeded)
     async def quota_exceeded(_request: Request, exc: QuotaExceeded) -> JSONResponse:

@@ -65,6 +65,15 @@ class GatewaySettings(Settings):
     # free space than this; 0 turns the check off.
     min_free_disk_bytes: int = Field(default=1_000_000_000, ge=0)
 
+    # The job store's PostgreSQL database, e.g. "postgresql://t2v:<password>@db:5432/t2v";
+    # none: the SQLite file in the data directory. Secret: the password never shows in logs
+    # (checked when the store opens: a settings error would print the value).
+    database_url: SecretStr | None = None
+    # Connections each gateway process keeps to it at most; a statement waits for a free
+    # one up to the connect timeout, then the request is answered 503.
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
     # An event stream sends a comment after this long without an event: proxies close
     # connections that stay silent for a minute or so.
     events_heartbeat_seconds: float = Field(default=15.0, gt=0)

@@ -1,8 +1,8 @@
 """``t2v mcp``: the tools over stdin and stdout, served from this machine's own pieces.
 
 The process builds what a gateway worker builds from the same settings (the job store in
-the data directory, a link to the broker, an intake) and acts like one more worker: it
-queues jobs and applies the progress it consumes to the shared store. It runs no
+the data directory or on PostgreSQL, a link to the broker, an intake) and acts like one
+more worker: it queues jobs and applies the progress it consumes to the shared store. It runs no
 retention sweep; the gateway does. Stdout carries the protocol only: logs go to stderr.
 """
 
@@ -13,7 +13,7 @@ from gateway.mcp.service import Call, Service
 from gateway.mcp.tools import build_server
 from gateway.rate_limit import RateLimiter
 from gateway.settings import GatewaySettings
-from gateway.store import JobStore, Quota
+from gateway.store import Quota, open_job_store
 
 # Whoever can start this process can read the data directory and the job store itself,
 # so it acts for the operator, as an admin key does: every job, no quotas.
@@ -24,7 +24,7 @@ _FIRST_CONNECTION_WAIT = 5.0
 
 async def serve_stdio(settings: GatewaySettings) -> None:
     """Serve the tools on stdin and stdout until the client closes stdin."""
-    store = JobStore(settings.jobs_db_path, settings.data_dir)
+    store = open_job_store(settings)
     broker = BrokerLink(settings, store)
     quota = Quota(
         running_jobs=settings.max_running_jobs_per_key,

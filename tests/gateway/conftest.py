@@ -1,6 +1,6 @@
 """Gateway fixtures: the test's settings as the gateway reads them, and running apps."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,10 @@ from common.settings import Settings
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.store import JobStore
+from gateway.store.postgres import PostgresDatabase
 from tests.broker_helpers import UNREACHABLE_BROKER_URL
 from tests.gateway.helpers import GatewayStarter, serve
+from tests.postgres_helpers import postgres_schema
 
 
 @pytest.fixture
@@ -74,8 +76,22 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[Callable[[], JobStore]]:
+    """Opens a store on the test's database, as one more gateway process would.
+
+    Every test that uses it runs twice: on a SQLite file, and on a PostgreSQL schema of its
+    own (skipped where no PostgreSQL answers).
+    """
+    if request.param == "sqlite":
+        yield lambda: JobStore(data_dir / "jobs.sqlite3", data_dir)
+        return
+    with postgres_schema() as url:
+        yield lambda: JobStore(PostgresDatabase(url, pool_size=4, connect_timeout=5), data_dir)
+
+
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[JobStore]:
-    job_store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+def store(open_store: Callable[[], JobStore]) -> Iterator[JobStore]:
+    job_store = open_store()
     yield job_store
     job_store.close()

@@ -4,6 +4,7 @@ import contextlib
 import dataclasses
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import QuotaExceeded, StageError
@@ -161,17 +162,16 @@ def test_a_discarded_job_is_gone(store: JobStore) -> None:
     assert store.get("job-1") is None
 
 
-def test_jobs_survive_reopening_the_file(data_dir: Path) -> None:
+def test_jobs_survive_reopening_the_store(open_store: Callable[[], JobStore]) -> None:
     # Given a store with a job in progress, closed as a stopping gateway would
-    path = data_dir / "jobs.sqlite3"
-    first = JobStore(path, data_dir)
+    first = open_store()
     create_job(first, "job-1", "A long story", JobOptions(width=720, height=1280))
     first.apply(stage_event("job-1", "footage"))
     before = current(first, "job-1")
     first.close()
 
-    # When the file is opened again
-    reopened = JobStore(path, data_dir)
+    # When the store is opened again
+    reopened = open_store()
 
     # Then the job is there as it was, and keeps following the rules
     assert current(reopened, "job-1") == before
@@ -220,8 +220,10 @@ def test_finished_jobs_are_found_by_when_they_finished(store: JobStore) -> None:
     assert [job.job_id for job in store.finished_before(9999.0)] == ["completed", "failed"]
 
 
-def test_an_open_store_answers_and_a_closed_one_does_not(data_dir: Path) -> None:
-    store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+def test_an_open_store_answers_and_a_closed_one_does_not(
+    open_store: Callable[[], JobStore],
+) -> None:
+    store = open_store()
     assert store.answers()
 
     store.close()
