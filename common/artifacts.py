@@ -63,6 +63,17 @@ class JobPaths:
         return self.footage_dir / "manifest.json"
 
     @property
+    def render_shards_dir(self) -> Path:
+        """The parts of a video rendered in shards (see svc_render.shards), until joined."""
+        return self.work_dir / "render"
+
+    def render_shard(self, index: int) -> Path:
+        """Shard ``index``'s video, the frames of its range alone; the index is checked here."""
+        if not 0 <= index < 10_000:
+            raise UnsafeArtifactPath(f"there is no shard {index}")
+        return self.render_shards_dir / f"shard_{index:04d}.mp4"
+
+    @property
     def video(self) -> Path:
         return output_video_path(self.data_dir, self.job_id)
 

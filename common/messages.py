@@ -29,6 +29,9 @@ MAX_NOTE_CHARS = 1000
 # Artifacts a job gathers (audio, timing, captions, queries, footage, video) with room to grow.
 MAX_ARTIFACTS = 16
 MAX_PATH_CHARS = 512
+# Parts a stage may split one job's step into (the render's shards): a ten-minute video in
+# one-second shards, with room to spare.
+MAX_SHARDS = 1000
 # Who did a stage's work, as a job's status names it: "piper (joe-medium)".
 MAX_PROVIDER_CHARS = 300
 # Longer than any webhook endpoint with a token in its query, short enough for a message.
@@ -140,8 +143,27 @@ ArtifactPath = Annotated[str, Field(min_length=1, max_length=MAX_PATH_CHARS)]
 Note = Annotated[str, Field(max_length=MAX_NOTE_CHARS)]
 
 
+class Shard(BaseModel):
+    """Which part of a step split into ``count`` parts a message asks for (render shards)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    index: int = Field(ge=0, lt=MAX_SHARDS)
+    count: int = Field(ge=2, le=MAX_SHARDS)
+
+    @model_validator(mode="after")
+    def _index_within_count(self) -> Self:
+        if self.index >= self.count:
+            raise ValueError(f"shard {self.index} of {self.count} does not exist")
+        return self
+
+
 class StageMessage(_Message):
-    """Asks one stage to do its step for a job; routed as ``stage.<name>``."""
+    """Asks one stage to do its step for a job; routed as ``stage.<name>``.
+
+    With ``shard``, it asks for one part of a step the stage split up itself (the render of
+    a long video); without, for the whole step.
+    """
 
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     options: JobOptions = Field(default_factory=JobOptions)
@@ -151,6 +173,7 @@ class StageMessage(_Message):
     )
     created_at: float = Field(default_factory=time.time)
     attempt: int = Field(default=1, ge=1, le=1000)
+    shard: Shard | None = None
 
 
 class FailureReason(BaseModel):

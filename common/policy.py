@@ -12,7 +12,7 @@ from typing import Literal
 
 from common.amqp.topology import Topology
 from common.errors import StageError, T2VError, TransientError
-from common.messages import MAX_PROVIDER_CHARS, ProgressEvent, StageMessage, StageReport
+from common.messages import MAX_PROVIDER_CHARS, ProgressEvent, Shard, StageMessage, StageReport
 from common.progress import (
     completed_event,
     failed_event,
@@ -20,7 +20,7 @@ from common.progress import (
     stage_done_event,
     stage_event,
 )
-from common.stage import StageResult
+from common.stage import ShardDone, Split, StageResult
 from common.stages import StageName, next_stage
 
 
@@ -42,7 +42,7 @@ class Cancelled:
 
 Outcome = Succeeded | Failed | Cancelled
 
-Verdict = Literal["forward", "complete", "retry", "dead-letter", "skip"]
+Verdict = Literal["forward", "complete", "retry", "dead-letter", "skip", "split", "shard-done"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,12 @@ class PipelinePolicy:
         )
 
     def _succeeded(self, stage: StageName, job: StageMessage, outcome: Succeeded) -> Decision:
+        unfinished = outcome.result.unfinished
+        if isinstance(unfinished, Split):
+            return self._split(stage, job, unfinished.shards)
+        if isinstance(unfinished, ShardDone):
+            # The step goes on in the other shards; the one that finishes it reports it.
+            return Decision("shard-done")
         # A provider named after a long model path must not make the report unsendable.
         provider = outcome.result.provider[:MAX_PROVIDER_CHARS]
         report = StageReport(provider=provider, seconds=outcome.seconds)
@@ -106,6 +112,20 @@ class PipelinePolicy:
             self.topology.jobs_exchange, self.topology.stage_routing_key(following), forward
         )
         return Decision("forward", (done, publication))
+
+    def _split(self, stage: StageName, job: StageMessage, shards: int) -> Decision:
+        """One message per shard, back to the same stage, for any of its workers to take."""
+        routing_key = self.topology.stage_routing_key(stage)
+        parts = tuple(
+            Publication(
+                self.topology.jobs_exchange,
+                routing_key,
+                job.model_copy(update={"shard": Shard(index=index, count=shards), "attempt": 1}),
+            )
+            for index in range(shards)
+        )
+        told = self.progress(stage, stage_event(job.job_id, stage, f"(in {shards} shards)"))
+        return Decision("split", (*parts, told))
 
     def _retry(self, stage: StageName, job: StageMessage, failure: Exception) -> Decision:
         """The job waits in a delay queue, from which it comes back to this stage."""

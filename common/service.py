@@ -113,6 +113,8 @@ class StageService:
         name = self.stage.name
         if isinstance(outcome, Cancelled):
             logger.info("job cancelled; stage %s skipped or stopped", name)
+        elif isinstance(outcome, Succeeded) and decision.verdict in ("split", "shard-done"):
+            logger.info("stage %s %s: %s", name, decision.verdict, outcome.result.provider)
         elif isinstance(outcome, Succeeded):
             logger.info("stage %s done: %s, %.2f s", name, outcome.result.provider, outcome.seconds)
         elif decision.verdict == "retry":

@@ -19,12 +19,26 @@ ReportProgress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
+class Split:
+    """The step was split into ``shards`` parts, each to be sent to the stage as its own message."""
+
+    shards: int
+
+
+@dataclass(frozen=True)
+class ShardDone:
+    """One part of a split step is done; the message of another part finishes the step."""
+
+
+@dataclass(frozen=True)
 class StageResult:
     # Artifact name -> path relative to the data directory.
     artifacts: dict[str, str]
     # Who did the work, as users read it in the job's status: "piper (joe-medium)",
     # "pexels, generated", "reused" when the artifact was already on disk.
     provider: str
+    # None once the step is finished; else how far a long step split into shards has got.
+    unfinished: Split | ShardDone | None = None
 
 
 # The provider of an artifact an earlier attempt left complete on disk.

@@ -4,7 +4,12 @@ from svc_render.stage import RenderStage
 
 
 def main() -> None:
-    serve_stage("svc_render", RenderSettings, RenderStage)
+    # Shards go back on the render queue for any render worker: only a service can split.
+    serve_stage(
+        "svc_render",
+        RenderSettings,
+        lambda settings: RenderStage(settings, split_long_videos=True),
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ never fails, and never shows black, because of one bad file.
 
 import colorsys
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -62,9 +63,68 @@ class BackgroundTrack:
         try:
             frame = self._source.frame_at(local_seconds)
         except ClipUnusable as exc:
+            self._source.close()
             self._source = self._fallback(index, exc)
             frame = self._source.frame_at(local_seconds)
         return self._crossfaded(frame, seconds)
+
+    def segment_starts(self, frame_times: Sequence[float]) -> list[int]:
+        """The positions in ``frame_times`` at which another segment's footage comes on screen."""
+        indices = [self._span_index_at(seconds) for seconds in frame_times]
+        return [
+            position
+            for position in range(1, len(indices))
+            if indices[position] != indices[position - 1]
+        ]
+
+    def resume_after(self, frame_times: Sequence[float]) -> None:
+        """Be as if a frame had been asked for at each of ``frame_times``, without making them.
+
+        A shard of a long video starts here, so that its frames are the ones a single run
+        through the whole video would make: the clip on screen carries on from where it
+        was, and the one fading out under it too. Only those two are read up to that
+        moment (decoded, not scaled); every earlier clip is left alone.
+        """
+        if not frame_times:
+            return
+        last = frame_times[-1]
+        runs = self._last_runs(frame_times)
+        index, since, _ = runs[-1]
+        if len(runs) == 2 and (last - since) / CROSSFADE_SECONDS < 1.0:
+            leaving_index, leaving_since, leaving_end = runs[0]
+            leaving = self._playing(leaving_index, leaving_end - leaving_since)
+            try:
+                leaving.frame_at(last - leaving_since)
+                self._leaving = (leaving, leaving_since)
+            except ClipUnusable:
+                leaving.close()  # its failure was the clip's last moment anyway
+        self._index, self._on_screen_since = index, since
+        self._source = self._playing(index, last - since)
+
+    def _last_runs(self, frame_times: Sequence[float]) -> list[tuple[int, float, float]]:
+        """The last two runs of frames on one segment: its index, first and last frame time.
+
+        Found walking back from the end, so the cost is those runs' length, not the video's.
+        """
+        runs: list[tuple[int, float, float]] = []
+        position = len(frame_times) - 1
+        while position >= 0 and len(runs) < 2:
+            index, end = self._span_index_at(frame_times[position]), frame_times[position]
+            while position > 0 and self._span_index_at(frame_times[position - 1]) == index:
+                position -= 1
+            runs.insert(0, (index, frame_times[position], end))
+            position -= 1
+        return runs
+
+    def _playing(self, index: int, local_seconds: float) -> _FrameSource:
+        """Span ``index``'s source, read up to ``local_seconds`` after it came on screen."""
+        source = self._open(index)
+        try:
+            source.frame_at(local_seconds)
+        except ClipUnusable as exc:
+            source.close()
+            source = self._fallback(index, exc)
+        return source
 
     def close(self) -> None:
         self._stop_leaving()
@@ -109,15 +169,17 @@ class BackgroundTrack:
             self._source = None
         self._index = index
         self._on_screen_since = seconds
+        self._source = self._open(index)
+
+    def _open(self, index: int) -> _FrameSource:
         if not self._spans:
-            self._source = StillSource(plain_background(index, self._width, self._height))
-            return
+            return StillSource(plain_background(index, self._width, self._height))
         span = self._spans[index]
         pan = Pan(seconds=span.end - span.start, direction=index % 4)
         try:
-            self._source = ClipReader(span.file, self._width, self._height, pan)
+            return ClipReader(span.file, self._width, self._height, pan)
         except ClipUnusable as exc:
-            self._source = self._fallback(index, exc)
+            return self._fallback(index, exc)
 
     def _fallback(self, index: int, reason: ClipUnusable) -> "StillSource":
         logger.warning(
@@ -125,8 +187,6 @@ class BackgroundTrack:
             self._spans[index].file.name,
             reason,
         )
-        if self._source is not None:
-            self._source.close()
         return StillSource(plain_background(index, self._width, self._height))
 
 

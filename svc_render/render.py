@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Protocol
 
 import av
 from av.container import OutputContainer
@@ -55,6 +56,15 @@ class VideoFormat:
     font_path: Path | None = None
 
 
+def frame_count_of(narration: Narration, fps: int) -> int:
+    """The video's frames: as long as the narration, to the nearest frame."""
+    return max(1, round(narration.duration * fps))
+
+
+def poster_index_of(frame_count: int, fps: int) -> int:
+    return min(round(POSTER_SECONDS * fps), frame_count - 1)
+
+
 def render_video(
     target: Path,
     narration: Narration,
@@ -74,43 +84,126 @@ def render_video(
     Raises JobCancelled, leaving ``target`` unfinished for the caller to remove, once
     ``cancelled()`` says so; it is asked every ``cancel_check_seconds`` between frames.
     """
-    width, height, fps = video_format.width, video_format.height, video_format.fps
-    frame_count = max(1, round(narration.duration * fps))
-    poster_index = min(round(POSTER_SECONDS * fps), frame_count - 1)
-    poster_jpeg = b""
-    caption_track = CaptionTrack(
-        captions, width, height, video_format.caption_style, video_format.font_path
-    )
-    progress = _ProgressNotes(report, frame_count)
-    watch = _CancelWatch(cancelled, cancel_check_seconds)
-    background = BackgroundTrack(footage, width, height)
+    fps = video_format.fps
+    frame_count = frame_count_of(narration, fps)
     # faststart puts the index first, so a browser can play the download as it arrives.
-    with (
-        contextlib.closing(background),
-        av.open(str(target), "w", options={"movflags": "+faststart"}) as output,
-    ):
+    with av.open(str(target), "w", options={"movflags": "+faststart"}) as output:
         video = _add_video_stream(output, video_format)
         audio = _NarrationEncoder(output, narration)
-        frame_time_base = Fraction(1, fps)
-        for index in range(frame_count):
-            watch.check(frames_done=index)
-            seconds = index / fps
-            frame = background.frame_at(seconds)
-            overlay = caption_track.overlay_at(seconds)
-            if overlay is not None:
-                overlay.draw_onto(frame)
-            if poster is not None and index == poster_index:
+        poster_jpeg = _encode_frames(
+            output,
+            video,
+            range(frame_count),
+            _Picture(captions, footage, video_format),
+            ProgressNotes(report, frame_count),
+            _CancelWatch(cancelled, cancel_check_seconds),
+            poster_index_of(frame_count, fps) if poster is not None else None,
+            after_frame=lambda index: audio.encode_until((index + 1) / fps),
+        )
+        audio.finish()
+    if poster is not None and poster_jpeg is not None:
+        write_bytes_atomic(poster, poster_jpeg)
+    logger.info("rendered %d frames at %dx%d", frame_count, video_format.width, video_format.height)
+
+
+def render_frames(
+    target: Path,
+    frames: range,
+    captions: list[CaptionGroup],
+    footage: list[FootageSpan],
+    video_format: VideoFormat,
+    progress: "FrameTally",
+    cancelled: CancelCheck = lambda: False,
+    cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
+    poster_index: int | None = None,
+) -> bytes | None:
+    """Write the video alone of ``frames`` (a shard of a longer video) as an MP4 to ``target``.
+
+    Its frames are the ones :func:`render_video` makes at those positions, encoded from a
+    keyframe of their own, with timestamps counted from the shard's first frame. Returns
+    the poster's JPEG when ``poster_index`` is among ``frames``. Cancels as render_video.
+    """
+    with av.open(str(target), "w") as output:
+        video = _add_video_stream(output, video_format)
+        poster_jpeg = _encode_frames(
+            output,
+            video,
+            frames,
+            _Picture(captions, footage, video_format, resume_before=frames.start),
+            progress,
+            _CancelWatch(cancelled, cancel_check_seconds),
+            poster_index,
+        )
+    logger.info("rendered frames %d to %d", frames.start, frames.stop - 1)
+    return poster_jpeg
+
+
+def encode_soundtrack(target: Path, narration: Narration) -> None:
+    """Write the narration alone, encoded as render_video encodes it, as an MP4 to ``target``."""
+    with av.open(str(target), "w") as output:
+        audio = _NarrationEncoder(output, narration)
+        audio.finish()
+
+
+class FrameTally(Protocol):
+    def frame_done(self, frames_done: int) -> None:
+        """``frames_done`` of the frames asked for are encoded."""
+        ...
+
+
+class _Picture:
+    """Every frame of the video: its footage with its caption drawn in."""
+
+    def __init__(
+        self,
+        captions: list[CaptionGroup],
+        footage: list[FootageSpan],
+        video_format: VideoFormat,
+        resume_before: int = 0,
+    ) -> None:
+        width, height, self.fps = video_format.width, video_format.height, video_format.fps
+        self._captions = CaptionTrack(
+            captions, width, height, video_format.caption_style, video_format.font_path
+        )
+        self.background = BackgroundTrack(footage, width, height)
+        if resume_before > 0:
+            self.background.resume_after([index / self.fps for index in range(resume_before)])
+
+    def frame(self, index: int) -> av.VideoFrame:
+        seconds = index / self.fps
+        frame = self.background.frame_at(seconds)
+        overlay = self._captions.overlay_at(seconds)
+        if overlay is not None:
+            overlay.draw_onto(frame)
+        return frame
+
+
+def _encode_frames(
+    output: OutputContainer,
+    video: av.VideoStream,
+    frames: range,
+    picture: _Picture,
+    progress: FrameTally,
+    watch: "_CancelWatch",
+    poster_index: int | None,
+    after_frame: Callable[[int], None] = lambda index: None,
+) -> bytes | None:
+    """Encode ``frames`` of ``picture``, their timestamps counted from the first of them."""
+    poster_jpeg = None
+    frame_time_base = Fraction(1, picture.fps)
+    with contextlib.closing(picture.background):
+        for done, index in enumerate(frames):
+            watch.check(frames_done=done)
+            frame = picture.frame(index)
+            if index == poster_index:
                 poster_jpeg = _jpeg_of(frame)
             # Frames from the scaler keep their source's time base; ours counts frames.
-            frame.pts, frame.time_base = index, frame_time_base
+            frame.pts, frame.time_base = done, frame_time_base
             output.mux(video.encode(frame))
-            audio.encode_until((index + 1) / fps)
-            progress.frame_done(index + 1)
+            after_frame(index)
+            progress.frame_done(done + 1)
         output.mux(video.encode(None))
-        audio.finish()
-    if poster is not None:
-        write_bytes_atomic(poster, poster_jpeg)
-    logger.info("rendered %d frames at %dx%d", frame_count, width, height)
+    return poster_jpeg
 
 
 def _jpeg_of(frame: av.VideoFrame) -> bytes:
@@ -174,18 +267,28 @@ class _NarrationEncoder:
         self._output.mux(self._stream.encode(None))
 
 
-class _ProgressNotes:
-    """Tells the watcher how far the render has got, every few seconds at most."""
+class ProgressNotes:
+    """Tells the watcher how far the render has got, every few seconds at most.
 
-    def __init__(self, report: ReportProgress, frame_count: int) -> None:
+    ``overall`` turns the frames done here into the frames done of the whole video (other
+    shards' frames added, for a shard); it is asked only when a note is due.
+    """
+
+    def __init__(
+        self,
+        report: ReportProgress,
+        frame_count: int,
+        overall: Callable[[int], int] = lambda frames_done: frames_done,
+    ) -> None:
         self._report = report
         self._frame_count = frame_count
+        self._overall = overall
         self._last_report = time.monotonic()
 
     def frame_done(self, frames_done: int) -> None:
         now = time.monotonic()
         if now - self._last_report >= REPORT_INTERVAL_SECONDS:
-            self._report(f"(frame {frames_done} of {self._frame_count})")
+            self._report(f"(frame {self._overall(frames_done)} of {self._frame_count})")
             self._last_report = now
 
 

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+from pydantic import Field
+
 from common.settings import Settings
 
 
@@ -15,3 +17,6 @@ class RenderSettings(Settings):
     music_dir: Path | None = None
     # The music's loudness against the narration's, in LU, before it dips under the voice.
     music_level: float = -20.0
+    # Videos longer than this many seconds render in shards of about this length, which any
+    # render worker may take, joined without encoding again; 0 renders every video whole.
+    render_shard_seconds: float = Field(default=0.0, ge=0)
