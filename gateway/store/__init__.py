@@ -37,6 +37,8 @@ def open_job_store(settings: GatewaySettings) -> JobStore:
 
     Raise StoreUnavailable if PostgreSQL does not answer within the connect timeout.
     """
+    # Made here whichever the database: the free-space check and the artifacts need it.
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.database_url is None:
         return JobStore(settings.jobs_db_path, settings.data_dir)
     database = PostgresDatabase(

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from common.errors import QuotaExceeded, StageError
-from common.messages import JobOptions, ProgressEvent
-from common.progress import completed_event, failed_event, stage_event
+from common.messages import JobOptions, ProgressEvent, StageReport
+from common.progress import completed_event, failed_event, stage_done_event, stage_event
 from common.stages import COMPLETED_MESSAGE, QUEUED_MESSAGE
 from gateway.store import FinishedJob, Job, JobStore, Quota, new_job
 from tests.gateway.helpers import create_job
@@ -371,3 +371,23 @@ def test_video_seconds_count_for_a_day(store: JobStore) -> None:
     # And a day later the earlier job no longer counts
     tomorrow = dataclasses.replace(too_much, created_at=int(now) + 3601)
     assert store.insert_all([tomorrow], [quota]) == [None]
+
+
+def test_stage_durations_and_completion_times_are_counted_into_buckets(store: JobStore) -> None:
+    # Given two jobs whose tts took 0.4 s and 3 s with piper, one of them completed at 90 s
+    for job_id, seconds in (("fast", 0.4), ("slow", 3.0)):
+        create_job(store, job_id, "text", JobOptions())
+        report = StageReport(provider="piper", seconds=seconds)
+        store.apply(stage_done_event(job_id, "tts", report))
+    created_at = current(store, "fast").created_at
+    store.apply(at(completed_event("fast", "render"), created_at + 90.0))
+
+    # When the histograms are read over the window holding them
+    since = created_at - 10
+    (tts,) = store.stage_durations(since, 100, (0.5, 1.0, 5.0))
+    completion = store.completion_times(since, 100, (60.0, 120.0))
+
+    # Then each counts its observations at most each bound, and their sum
+    assert (tts.labels, tts.count, tts.total, tts.at_most) == (("tts", "piper"), 2, 3.4, (1, 1, 2))
+    assert (completion.count, completion.total, completion.at_most) == (1, 90.0, (0, 1))
+    assert store.completion_times(created_at + 10, 100, (60.0,)).count == 0

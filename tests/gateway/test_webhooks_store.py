@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,3 +127,33 @@ def test_a_store_from_before_webhooks_gains_the_table(data_dir: Path) -> None:
         assert [delivery.event for delivery in store.deliveries_of("job-1")] == ["job.completed"]
     finally:
         store.close()
+
+
+def test_processes_claiming_at_once_take_each_delivery_once(
+    store: JobStore, open_store: Callable[[], JobStore]
+) -> None:
+    # Given twenty completed jobs' events, and three more gateway processes on the store
+    for n in range(20):
+        create_job(store, f"job-{n}", "A cat sat.", HOOK)
+        store.apply(completed_event(f"job-{n}", "render"))
+    now = max(delivery.created_at for delivery in store.deliveries_of("job-19"))
+    others = [open_store() for _ in range(3)]
+    claimed: list[str] = []
+
+    def claim_all(process: JobStore) -> None:
+        while (delivery := process.claim_due_delivery(now, now + LEASE)) is not None:
+            claimed.append(delivery.event_id)
+
+    # When all four claim until nothing is due, at the same time
+    try:
+        threads = [threading.Thread(target=claim_all, args=(p,)) for p in [store, *others]]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for other in others:
+            other.close()
+
+    # Then every event was claimed once
+    assert sorted(claimed) == sorted(f"job-{n}:completed" for n in range(20))
