@@ -1,8 +1,9 @@
 """Load on the whole service and on the API alone.
 
     python bench/load.py burst [--jobs 200]        # every job of a burst must complete
-    python bench/load.py api [--clients 50 --seconds 10 --workers 2]
-    python bench/load.py store [--stored 200000 --reads 2000]
+    python bench/load.py api [--clients 50 --seconds 10 --workers 2 --rounds 3]
+                             [--database-url postgresql://postgres@127.0.0.1/test]
+    python bench/load.py store [--stored 200000 --reads 2000] [--database-url ...]
 
 `burst` starts the gateway and all stage services (own broker names and data directory),
 posts tiny jobs at a small frame size all at once, and waits for each to end. `api`
@@ -13,6 +14,9 @@ taking the CPU it measures. `store` fills a job store with many jobs of two API 
 through the store's own insert path, starts the gateway on it with those keys and an
 admin key, and times one request at a time: pages of GET /jobs (the first, and one deep
 behind a cursor, as a key and as the admin) and GET /status of random jobs, as medians.
+With ``--database-url`` (a PostgreSQL database the benchmark may create a schema in, and
+drops afterwards) `api` runs each round on both job stores, SQLite and PostgreSQL, in
+turn and reports their medians side by side; `store` uses PostgreSQL alone.
 All print JSON. They need a running RabbitMQ (T2V_BROKER_URL).
 """
 
@@ -29,10 +33,13 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
+import psycopg
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -41,6 +48,7 @@ from common.messages import JobOptions  # noqa: E402
 from common.settings import Settings  # noqa: E402
 from gateway.access import key_id  # noqa: E402
 from gateway.store import JobStore, new_job  # noqa: E402
+from gateway.store.postgres import PostgresDatabase  # noqa: E402
 from tests.local_service import Stack, delete_topology  # noqa: E402
 
 TINY_JOB = {"text": "A cat sat.", "options": {"width": 128, "height": 224, "fps": 10}}
@@ -146,11 +154,14 @@ TENANT_KEYS = ("bench-tenant-one", "bench-tenant-two")
 ADMIN_KEY = "bench-admin"
 
 
-def fill_store(data_dir: Path, stored: int) -> list[str]:
+def fill_store(data_dir: Path, stored: int, database_url: str | None) -> list[str]:
     """Store ``stored`` jobs, the tenants' in turn, through the store's insert path."""
     owners = [key_id(key) for key in TENANT_KEYS]
     job_ids = [str(uuid.uuid4()) for _ in range(stored)]
-    store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+    if database_url is None:
+        store = JobStore(data_dir / "jobs.sqlite3", data_dir)
+    else:
+        store = JobStore(PostgresDatabase(database_url, 1, 10), data_dir)
     try:
         for start in range(0, stored, 10_000):
             batch = enumerate(job_ids[start : start + 10_000], start)
@@ -206,6 +217,72 @@ def store_reads(stack: Stack, job_ids: list[str], reads: int) -> dict[str, objec
     return report
 
 
+@contextmanager
+def schema_in(database_url: str | None) -> Iterator[str | None]:
+    """A fresh schema in the PostgreSQL database: its URL (None stays None: SQLite)."""
+    if database_url is None:
+        yield None
+        return
+    schema = f"t2vload_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in database_url else "?"
+    try:
+        yield f"{database_url}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@contextmanager
+def gateway_alone(scratch: Path, database_url: str | None) -> Iterator[Stack]:
+    """A gateway of its own broker names, data directory and job store, until the block ends."""
+    settings = Settings(
+        data_dir=scratch / f"data-{uuid.uuid4().hex[:8]}",
+        amqp_prefix=f"t2vload-{uuid.uuid4().hex[:8]}",
+    )
+    with schema_in(database_url) as url:
+        stack = Stack(settings, scratch / "logs")
+        if url is not None:
+            stack.environment["T2V_DATABASE_URL"] = url
+        try:
+            yield stack
+        finally:
+            stack.stop_all()
+            delete_topology(settings)
+
+
+def api_rounds(
+    scratch: Path, args: argparse.Namespace, backends: dict[str, str | None]
+) -> dict[str, object]:
+    """``args.rounds`` runs of `api` on each backend, in turn, and their medians."""
+    runs: dict[str, list[dict[str, object]]] = {backend: [] for backend in backends}
+    for _ in range(args.rounds):
+        for backend, database_url in backends.items():
+            with gateway_alone(scratch, database_url) as stack:
+                stack.environment["T2V_WORKERS"] = str(args.workers)
+                stack.start("gateway")
+                stack.wait_until_healthy()
+                runs[backend].append(api(stack, args.clients, args.seconds))
+    report: dict[str, object] = {"workers": args.workers, "rounds": args.rounds}
+    for backend, results in runs.items():
+        report[backend] = {
+            "generate_per_second_median": _median_of(results, "generate"),
+            "status_per_second_median": _median_of(results, "status"),
+            "runs": results,
+        }
+    return report
+
+
+def _median_of(results: list[dict[str, object]], endpoint: str) -> float:
+    rates = []
+    for result in results:
+        measured = result[endpoint]
+        assert isinstance(measured, dict)
+        rates.append(float(measured["per_second"]))
+    return round(statistics.median(rates), 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["burst", "api", "store"])
@@ -215,37 +292,37 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="T2V_WORKERS of the gateway")
+    parser.add_argument("--rounds", type=int, default=1, help="api runs per job store")
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL database to also (api) or only (store) run on"
+    )
     args = parser.parse_args()
     if args.mode == "api" and shutil.which("wrk") is None:
         sys.exit("bench/load.py api needs wrk: apt install wrk (or your system's package)")
     # The load is the point here: a per-client rate limit would refuse most of it.
     os.environ["T2V_RATE_LIMIT_PER_MINUTE"] = "0"
-    with tempfile.TemporaryDirectory(prefix="t2v-load-") as scratch:
-        settings = Settings(
-            data_dir=Path(scratch) / "data", amqp_prefix=f"t2vload-{uuid.uuid4().hex[:8]}"
-        )
-        stack = Stack(settings, Path(scratch) / "logs")
-        try:
-            if args.mode == "burst":
-                stack.start_all()
-                report = asyncio.run(burst(stack, args.jobs))
-            elif args.mode == "store":
+    with tempfile.TemporaryDirectory(prefix="t2v-load-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        if args.mode == "api":
+            backends = {"sqlite": None}
+            if args.database_url is not None:
+                backends["postgres"] = args.database_url
+            report = api_rounds(scratch, args, backends)
+        elif args.mode == "store":
+            with gateway_alone(scratch, args.database_url) as stack:
                 began = time.perf_counter()
-                job_ids = fill_store(settings.data_dir, args.stored)
+                url = stack.environment.get("T2V_DATABASE_URL")
+                job_ids = fill_store(stack.settings.data_dir, args.stored, url)
                 filled = round(time.perf_counter() - began, 1)
                 stack.environment["T2V_API_KEYS"] = ",".join(TENANT_KEYS)
                 stack.environment["T2V_ADMIN_API_KEYS"] = ADMIN_KEY
                 stack.start("gateway")
                 stack.wait_until_healthy()
                 report = {"fill_seconds": filled, **store_reads(stack, job_ids, args.reads)}
-            else:
-                stack.environment["T2V_WORKERS"] = str(args.workers)
-                stack.start("gateway")
-                stack.wait_until_healthy()
-                report = {"workers": args.workers, **api(stack, args.clients, args.seconds)}
-        finally:
-            stack.stop_all()
-            delete_topology(settings)
+        else:
+            with gateway_alone(scratch, None) as stack:
+                stack.start_all()
+                report = asyncio.run(burst(stack, args.jobs))
     print(json.dumps(report, indent=2))
 
 

@@ -3,9 +3,9 @@
 Every gateway process answers the same: jobs come from the job store and queue depths from
 the broker, both shared by all processes, so no figure depends on which process a scrape
 reaches. Durations are gauge histograms over a recent window (the newest 10,000 jobs created in
-the last 24 hours), read by SQLite in one aggregate pass each through the ``created_at``
-index, and jobs are counted by status from an index: a scrape stays cheap with hundreds of
-thousands of jobs.
+the last 24 hours), read by the job store's database in one aggregate pass each through the
+``created_at`` index, and jobs are counted by status from an index: a scrape stays cheap
+with hundreds of thousands of jobs.
 """
 
 import logging
