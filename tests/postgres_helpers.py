@@ -9,7 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -17,10 +17,20 @@ import pytest
 SERVER_URL = os.environ.get("T2V_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def in_schema(schema: str) -> str:
-    """The server URL, connecting with ``schema`` as the search path."""
-    separator = "&" if "?" in SERVER_URL else "?"
-    return f"{SERVER_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+def server_address() -> tuple[str, int]:
+    parts = urlsplit(SERVER_URL)
+    return parts.hostname or "127.0.0.1", parts.port or 5432
+
+
+def in_schema(schema: str, via_port: int | None = None) -> str:
+    """The server URL, connecting with ``schema`` as the search path (through a local port)."""
+    url = SERVER_URL
+    if via_port is not None:
+        parts = urlsplit(url)
+        user = f"{parts.username}@" if parts.username else ""
+        url = urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{via_port}"))
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
 def _admin() -> psycopg.Connection[tuple[object, ...]]:
@@ -31,13 +41,13 @@ def _admin() -> psycopg.Connection[tuple[object, ...]]:
 
 
 @contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A new, empty schema: its URL."""
+def postgres_schema(via_port: int | None = None) -> Iterator[str]:
+    """A new, empty schema: its URL (reaching the server through ``via_port`` if given)."""
     schema = f"t2v_{uuid.uuid4().hex[:12]}"
     with _admin() as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield in_schema(schema)
+        yield in_schema(schema, via_port)
     finally:
         with _admin() as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
