@@ -3,16 +3,23 @@
     python bench/render.py --seconds 30            # prepare (once) and measure a ~30 s job
     python bench/render.py --work DIR              # measure a work folder the stages wrote
     python bench/render.py --seconds 120 --repeat 3
+    python bench/render.py --seconds 150 --width 270 --height 480 --shards 3 --workers 2
 
 For each repeat, in fresh processes: the render stage itself (footage, captions, audio),
 then a reference that only decodes the same clips, scales and crops them, and encodes
 the same number of frames at the same size, fps, preset and CRF. Prints JSON with the
 median render and reference seconds, their ratio, frames, fps and the render's peak RSS.
+
+With ``--shards N``, the reference is the same render split into about N shards instead:
+for each repeat, the whole render, then the sharded one with one worker (plan, shards one
+after another, join, in one process), then with ``--workers M`` processes taking the
+shards at once. Prints the medians and the sharded-to-whole ratios.
 """
 
 import argparse
 import json
 import multiprocessing
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,7 +28,7 @@ import wave
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -31,8 +38,12 @@ import av.filter  # noqa: E402
 
 from common.artifacts import JobPaths  # noqa: E402
 from common.documents import FootageManifest, load_document  # noqa: E402
-from common.messages import JobOptions, StageMessage  # noqa: E402
+from common.messages import JobOptions, Shard, StageMessage  # noqa: E402
+from common.stage import Split  # noqa: E402
 from svc_render.settings import RenderSettings  # noqa: E402
+
+if TYPE_CHECKING:
+    from svc_render.stage import RenderStage
 
 PREPARED = REPO / "bench" / ".work"
 STORY = (REPO / "bench" / "story.txt").read_text().split()
@@ -69,6 +80,46 @@ def run_render(folder: Path, output: Path) -> dict[str, float]:
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     paths.video.replace(output)
     return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_sharded(folder: Path, output: Path, shards: int, workers: int) -> dict[str, float]:
+    """The render in about ``shards`` shards, by ``workers`` processes (1: this one alone)."""
+    job = StageMessage.model_validate_json((folder / "job.json").read_text())
+    paths = JobPaths(folder, job.job_id)
+    paths.video.unlink(missing_ok=True)
+    shutil.rmtree(paths.render_shards_dir, ignore_errors=True)
+    # A second over, so the frame the count rounds up to cannot call for one shard more.
+    shard_seconds = (_narration_seconds(paths) + 1) / shards
+    began, cpu_began = time.perf_counter(), time.process_time()
+    planned = _sharding_stage(shard_seconds).run(job, paths, lambda note: None)
+    assert isinstance(planned.unfinished, Split), "the job has too few segments to shard"
+    count = planned.unfinished.shards
+    messages = [
+        (folder, shard_seconds, job.model_copy(update={"shard": Shard(index=i, count=count)}))
+        for i in range(count)
+    ]
+    if workers == 1:
+        for message in messages:
+            _run_shard(*message)
+    else:
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            pool.starmap(_run_shard, messages, chunksize=1)
+    seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
+    paths.video.replace(output)
+    # With several workers the CPU time is theirs, not this process's: only wall time counts.
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "shards": count}
+
+
+def _sharding_stage(shard_seconds: float) -> "RenderStage":
+    from svc_render.stage import RenderStage
+
+    settings = RenderSettings(render_shard_seconds=shard_seconds)
+    return RenderStage(settings, split_long_videos=True)
+
+
+def _run_shard(folder: Path, shard_seconds: float, message: StageMessage) -> None:
+    paths = JobPaths(folder, message.job_id)
+    _sharding_stage(shard_seconds).run(message, paths, lambda note: None)
 
 
 def run_reference(folder: Path, output: Path) -> dict[str, float]:
@@ -161,9 +212,15 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=1920)
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--shards", type=int, default=0, help="compare with N shards")
+    parser.add_argument("--workers", type=int, default=2, help="processes taking the shards")
     args = parser.parse_args()
     options = JobOptions(width=args.width, height=args.height, fps=args.fps)
     folder = args.work or prepare(args.seconds, options)
+    if args.shards:
+        figures = _compare_sharded(folder, args.shards, args.workers, args.repeat)
+        print(json.dumps(figures, indent=2))
+        return
     renders, references = [], []
     with tempfile.TemporaryDirectory() as scratch:
         for _ in range(args.repeat):
@@ -201,6 +258,44 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+def _compare_sharded(folder: Path, shards: int, workers: int, repeat: int) -> dict[str, object]:
+    """Whole, sharded with one worker, sharded with ``workers``: side by side in each repeat."""
+    whole, alone, together = [], [], []
+    whole_cpu, alone_cpu = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "render.mp4"
+        for _ in range(repeat):
+            single = _in_fresh_process(run_render, folder, output)
+            whole.append(single["seconds"])
+            whole_cpu.append(single["cpu_seconds"])
+            one = _in_fresh_process(run_sharded, folder, output, shards, 1)
+            alone.append(one["seconds"])
+            alone_cpu.append(one["cpu_seconds"])
+            # Its workers are fresh processes of their own (a pool's cannot have children).
+            together.append(run_sharded(folder, output, shards, workers)["seconds"])
+        with av.open(str(output)) as video:
+            frames = video.streams.video[0].frames
+    whole_seconds = statistics.median(whole)
+    alone_seconds, together_seconds = statistics.median(alone), statistics.median(together)
+    return {
+        "work": str(folder),
+        "frames": frames,
+        "shards": int(one["shards"]),
+        "repeats": repeat,
+        "whole_seconds": [round(s, 2) for s in whole],
+        "sharded_1_worker_seconds": [round(s, 2) for s in alone],
+        f"sharded_{workers}_workers_seconds": [round(s, 2) for s in together],
+        "whole_median": round(whole_seconds, 2),
+        "sharded_1_worker_median": round(alone_seconds, 2),
+        f"sharded_{workers}_workers_median": round(together_seconds, 2),
+        "ratio_1_worker": round(alone_seconds / whole_seconds, 3),
+        "whole_cpu_median": round(statistics.median(whole_cpu), 2),
+        "sharded_1_worker_cpu_median": round(statistics.median(alone_cpu), 2),
+        "cpu_ratio_1_worker": round(statistics.median(alone_cpu) / statistics.median(whole_cpu), 3),
+        f"ratio_{workers}_workers": round(together_seconds / whole_seconds, 3),
+    }
 
 
 if __name__ == "__main__":

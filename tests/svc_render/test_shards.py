@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from common.amqp.session import BrokerSession
+from common.amqp.topology import Topology
 from common.artifacts import JobPaths, atomic_path
 from common.documents import (
     CaptionGroup,
@@ -23,14 +24,15 @@ from common.documents import (
     save_document,
 )
 from common.errors import JobCancelled, StageError
-from common.messages import JobOptions, Shard, StageMessage, parse_progress_event
+from common.messages import JobOptions, ProgressEvent, Shard, StageMessage, parse_progress_event
+from common.policy import Decision, PipelinePolicy, Succeeded
 from common.service import StageService
 from common.settings import Settings
 from common.stage import REUSED, ShardDone, Split, StageResult
 from svc_footage.generated import write_generated_clip
 from svc_render.render import ProgressNotes, render_frames
 from svc_render.settings import RenderSettings
-from svc_render.shards import ShardFiles, ShardPlan, plan_shards
+from svc_render.shards import ShardFiles, ShardPlan, SharedTally, plan_shards
 from svc_render.stage import RenderStage
 from tests.broker_helpers import drain_queue, get_message_from_queue, publish_stage, running
 from tests.svc_render.media import decoded_rgb, write_tone
@@ -346,3 +348,42 @@ def test_of_many_workers_asking_at_once_exactly_one_claims_the_join(settings: Se
     assert files.claim_owner() == won[0]
     assert files.claim_join(won[0])
     assert not any(files.claim_join(index) for index in range(8) if index != won[0])
+
+
+def test_the_policy_sends_one_message_per_shard_and_says_nothing_of_a_shard_done() -> None:
+    # Given a render that split its job into three shards, after two tries
+    policy = PipelinePolicy(Topology(prefix="t2v"), max_attempts=3)
+    job = StageMessage(job_id="job1", text="A story.", attempt=2)
+    split = Succeeded(StageResult({"video": "output/v.mp4"}, "3 shards", Split(3)), 1.0)
+
+    # When the policy decides, Then each shard goes back to the render queue, first try,
+    # and a note tells the watcher; no stage report, nothing forwarded, nothing completed
+    decision = policy.decide("render", job, split)
+    assert decision.verdict == "split" and not decision.dead_letters
+    *shards, note = decision.publications
+    assert [(p.exchange, p.routing_key) for p in shards] == [("t2v.jobs", "stage.render")] * 3
+    messages = [p.message for p in shards]
+    assert all(isinstance(m, StageMessage) and m.attempt == 1 for m in messages)
+    assert [m.shard for m in messages if isinstance(m, StageMessage)] == [
+        Shard(index=index, count=3) for index in range(3)
+    ]
+    assert note.routing_key == "progress.render"
+    assert isinstance(note.message, ProgressEvent) and "3 shards" in note.message.message
+
+    # When a shard that does not finish the job is done, Then nothing is published at all
+    shard_done = Succeeded(StageResult({"video": "output/v.mp4"}, "shard 1 of 3", ShardDone()), 1)
+    assert policy.decide("render", job, shard_done) == Decision("shard-done")
+
+
+def test_progress_counts_the_frames_of_every_shard(settings: Settings) -> None:
+    # Given a plan of three shards: the first finished, the second part way, the third ours
+    files = ShardFiles(JobPaths(settings.data_dir, "sh9"))
+    plan = ShardPlan(frame_count=90, fps=12, starts=[0, 30, 60])
+    files.folder.mkdir(parents=True)
+    files.shard(0).write_bytes(b"a finished shard")
+    files.progress(1).write_text("12")
+
+    # When our shard has 5 frames done, Then the whole video has 30 + 12 + 5
+    assert SharedTally(files, plan, 2).overall(5) == 47
+    # And the other shards see ours
+    assert SharedTally(files, plan, 1).overall(13) == 30 + 13 + 5
