@@ -18,7 +18,7 @@ from pika.spec import Basic, BasicProperties
 from common.amqp.publisher import ConfirmingPublisher
 from common.amqp.session import BrokerSession, run_connected
 from common.amqp.topology import Topology
-from common.errors import BrokerUnavailable, StoreError
+from common.errors import BrokerUnavailable, StoreError, StoreUnavailable
 from common.logs import job_context
 from common.messages import ProgressEvent, StageMessage, parse_progress_event
 from common.settings import Settings
@@ -139,6 +139,13 @@ class BrokerLink:
         with job_context(event.job_id):
             try:
                 applied = self._store.apply(event)
+            except StoreUnavailable as exc:
+                # The database is away, not the event wrong: it waits in the queue. Once the
+                # pool's connections are gone each attempt waits the connect timeout, so the
+                # retries do not spin.
+                logger.warning("cannot record a progress event yet; requeuing it: %s", exc)
+                channel.basic_nack(delivery_tag, requeue=True)
+                return
             except StoreError:
                 # Requeuing would retry the same write in a loop; the dead-letter queue
                 # keeps the event for an operator instead.

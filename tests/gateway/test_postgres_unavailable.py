@@ -5,6 +5,7 @@ stopped server would; the server itself is the real one.
 """
 
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -12,8 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from common.amqp.session import BrokerSession
+from common.progress import stage_event
 from gateway.errors import STORE_UNAVAILABLE_MESSAGE
-from tests.gateway.helpers import API, GatewayStarter, submit
+from tests.gateway.helpers import API, GatewayStarter, publish_progress, submit
 from tests.postgres_helpers import postgres_schema, server_address
 
 
@@ -70,7 +73,11 @@ def url_via_relay(relay: Relay) -> Iterator[str]:
 
 
 def test_while_postgresql_is_away_requests_get_503_and_then_recover(
-    gateway_with: GatewayStarter, relay: Relay, url_via_relay: str
+    gateway_with: GatewayStarter,
+    broker: BrokerSession,
+    relay: Relay,
+    url_via_relay: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Given a gateway storing its jobs in PostgreSQL, with a job in it
     with gateway_with(database_url=url_via_relay, database_connect_timeout_seconds=1) as client:
@@ -89,14 +96,24 @@ def test_while_postgresql_is_away_requests_get_503_and_then_recover(
             assert response.json() == {"error": STORE_UNAVAILABLE_MESSAGE}
         ready = client.get("/readyz")
         assert ready.status_code == 503 and "job store" in ready.json()["error"]
+        # And the progress its first stage reports meanwhile goes back to the queue
+        with caplog.at_level(logging.WARNING, logger="gateway.broker"):
+            publish_progress(broker, stage_event(job_id, "tts"))
+            deadline = time.monotonic() + 30
+            while "requeuing it" not in caplog.text:
+                assert time.monotonic() < deadline, "the progress event was not requeued"
+                time.sleep(0.05)
 
         # When it can be reached again
         back = Relay(server_address(), relay.port)
         try:
-            # Then, once the pool has connected again, the job reads as it was
+            # Then, once the pool has connected again, the job reads with that progress
             deadline = time.monotonic() + 30
-            while (status := client.get(f"{API}/status/{job_id}")).status_code == 503:
-                assert time.monotonic() < deadline, "the gateway did not reconnect"
-            assert status.json()["status"] == "queued"
+            while (status := client.get(f"{API}/status/{job_id}")).status_code == 503 or (
+                status.json()["progress"] < 20
+            ):
+                assert time.monotonic() < deadline, "the progress was not recorded"
+                time.sleep(0.1)
+            assert status.json()["status"] == "processing"
         finally:
             back.cut()
