@@ -9,6 +9,7 @@ never fails, and never shows black, because of one bad file.
 
 import colorsys
 import logging
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,13 +70,17 @@ class BackgroundTrack:
         return self._crossfaded(frame, seconds)
 
     def segment_starts(self, frame_times: Sequence[float]) -> list[int]:
-        """The positions in ``frame_times`` at which another segment's footage comes on screen."""
-        indices = [self._span_index_at(seconds) for seconds in frame_times]
-        return [
-            position
-            for position in range(1, len(indices))
-            if indices[position] != indices[position - 1]
-        ]
+        """The positions in ``frame_times`` (in order) at which a later segment comes on screen.
+
+        Segments follow each other, so the segment on screen only moves on: each one's
+        first frame is found by bisection rather than by asking at every frame.
+        """
+        positions = range(len(frame_times))
+        starts = {
+            bisect_left(positions, later, key=lambda at: self._span_index_at(frame_times[at]))
+            for later in range(1, len(self._spans))
+        }
+        return sorted(start for start in starts if 0 < start < len(frame_times))
 
     def resume_after(self, frame_times: Sequence[float]) -> None:
         """Be as if a frame had been asked for at each of ``frame_times``, without making them.
