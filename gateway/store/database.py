@@ -43,12 +43,11 @@ class Dialect:
     # per stage report, ``report`` naming each.
     stage_reports_of_recent: str
     stage_report_columns: str
+    # The text at {key} of the JSON object in {column}; NULL where there is none.
+    json_text_of: str
 
     def json_text(self, column: str, key: str) -> str:
-        """The text at ``key`` of the JSON object in ``column``; NULL where there is none."""
-        if self.name == "sqlite":
-            return f"json_extract({column}, '$.{key}')"
-        return f"({column}::jsonb ->> '{key}')"
+        return self.json_text_of.format(column=column, key=key)
 
 
 class Session(Protocol):

@@ -51,11 +51,6 @@ class JobStore:
             self._database.close()
             raise
 
-    @property
-    def backend(self) -> str:
-        """ "sqlite" or "postgres"."""
-        return self._database.dialect.name
-
     def close(self) -> None:
         self._database.close()
 

@@ -44,6 +44,7 @@ POSTGRES = Dialect(
     stage_report_columns="report.key AS stage,"
     " report.value ->> 'provider' AS provider,"
     " (report.value ->> 'seconds')::double precision AS seconds",
+    json_text_of="({column}::jsonb ->> '{key}')",
 )
 
 # A quoted literal, kept as it is, or a placeholder (not the second half of a :: cast).

@@ -32,6 +32,7 @@ SQLITE = Dialect(
     stage_report_columns="report.key AS stage,"
     " json_extract(report.value, '$.provider') AS provider,"
     " json_extract(report.value, '$.seconds') AS seconds",
+    json_text_of="json_extract({column}, '$.{key}')",
 )
 
 
