@@ -106,6 +106,14 @@ def render_video(
     logger.info("rendered %d frames at %dx%d", frame_count, video_format.width, video_format.height)
 
 
+@dataclass(frozen=True)
+class SoundtrackOutput:
+    """The whole video's audio, encoded by one shard alongside its frames, to a file of its own."""
+
+    target: Path
+    narration: Narration
+
+
 def render_frames(
     target: Path,
     frames: range,
@@ -116,15 +124,31 @@ def render_frames(
     cancelled: CancelCheck = lambda: False,
     cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
     poster_index: int | None = None,
+    soundtrack: SoundtrackOutput | None = None,
 ) -> bytes | None:
     """Write the video alone of ``frames`` (a shard of a longer video) as an MP4 to ``target``.
 
     Its frames are the ones :func:`render_video` makes at those positions, encoded from a
     keyframe of their own, with timestamps counted from the shard's first frame. Returns
     the poster's JPEG when ``poster_index`` is among ``frames``. Cancels as render_video.
+
+    With ``soundtrack``, the whole narration is encoded too, as render_video encodes it,
+    a share with each frame: like there, the audio encoder works while the video encoder's
+    threads do, instead of adding its time before or after them.
     """
-    with av.open(str(target), "w") as output:
+    with contextlib.ExitStack() as outputs:
+        output = outputs.enter_context(av.open(str(target), "w"))
         video = _add_video_stream(output, video_format)
+        audio, share = None, 0.0
+        if soundtrack is not None:
+            sound = outputs.enter_context(av.open(str(soundtrack.target), "w"))
+            audio = _NarrationEncoder(sound, soundtrack.narration)
+            share = soundtrack.narration.duration / len(frames)
+
+        def after_frame(index: int) -> None:
+            if audio is not None:
+                audio.encode_until((index - frames.start + 1) * share)
+
         poster_jpeg = _encode_frames(
             output,
             video,
@@ -133,16 +157,12 @@ def render_frames(
             progress,
             _CancelWatch(cancelled, cancel_check_seconds),
             poster_index,
+            after_frame,
         )
+        if audio is not None:
+            audio.finish()
     logger.info("rendered frames %d to %d", frames.start, frames.stop - 1)
     return poster_jpeg
-
-
-def encode_soundtrack(target: Path, narration: Narration) -> None:
-    """Write the narration alone, encoded as render_video encodes it, as an MP4 to ``target``."""
-    with av.open(str(target), "w") as output:
-        audio = _NarrationEncoder(output, narration)
-        audio.finish()
 
 
 class FrameTally(Protocol):

@@ -1,12 +1,13 @@
 """A long video rendered in shards, by as many render workers as take them.
 
 The render message of a long video plans the shards (runs of whole footage segments of
-about ``T2V_RENDER_SHARD_SECONDS`` each), encodes the soundtrack once for the whole video,
-and asks for one message per shard on the render queue. Each shard is encoded alone and
-renamed into place complete; the worker that finds every shard on disk after writing its
-own tries to claim the join, and the one claim that succeeds names the shard whose message
-joins them (see :mod:`svc_render.join`) and finishes the job. Everything a shard needs is
-in the job's folder, so any worker can take any shard, again after a crash.
+about ``T2V_RENDER_SHARD_SECONDS`` each) and asks for one message per shard on the render
+queue. Each shard is encoded alone and renamed into place complete, the first one with
+the soundtrack of the whole video beside it. The worker that finds every shard on disk
+after writing its own tries to claim the join, and the one claim that succeeds names the
+shard whose message joins them (see :mod:`svc_render.join`) and finishes the job.
+Everything a shard needs is in the job's folder, so any worker can take any shard, again
+after a crash.
 """
 
 import contextlib

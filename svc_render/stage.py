@@ -5,6 +5,7 @@ A render message asks for a whole video, or for one shard of a long one (see
 longer than ``T2V_RENDER_SHARD_SECONDS`` plans its shards and asks for them instead.
 """
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -16,11 +17,11 @@ from common.stage import REUSED, ReportProgress, ShardDone, Split, StageResult, 
 from common.stages import StageName
 from svc_render.background import BackgroundTrack, FootageSpan
 from svc_render.join import join_shards
-from svc_render.narration import Narration, read_narration
+from svc_render.narration import read_narration
 from svc_render.render import (
     ProgressNotes,
+    SoundtrackOutput,
     VideoFormat,
-    encode_soundtrack,
     frame_count_of,
     poster_index_of,
     render_frames,
@@ -56,17 +57,18 @@ class RenderStage:
         artifacts = {"video": paths.relative(paths.video)}
         if paths.video.exists():
             return StageResult(artifacts, REUSED)
-        narration = self._soundtrack(job, paths)
+        voice = read_narration(input_artifact(job, paths, "audio"))
         pictures = self._pictures(job, paths)
         if self.split_long_videos:
-            plan = self._plan(narration, pictures, ShardFiles(paths))
+            frame_count = frame_count_of(voice, pictures.video_format.fps)
+            plan = self._plan(frame_count, pictures, ShardFiles(paths))
             if plan is not None:
                 return StageResult(artifacts, f"{plan.count} shards", Split(plan.count))
         # A cancel stops the render between frames; the partial file goes with the exception.
         with atomic_path(paths.video) as temporary:
             render_video(
                 temporary,
-                narration,
+                soundtrack(voice, self._mix(job)),
                 pictures.captions,
                 pictures.footage,
                 pictures.video_format,
@@ -76,30 +78,17 @@ class RenderStage:
             )
         return StageResult(artifacts, self._provider())
 
-    def _plan(
-        self, narration: Narration, pictures: _Pictures, files: ShardFiles
-    ) -> ShardPlan | None:
-        """The video's shards, planned once (a redelivery finds them planned), with its sound."""
+    def _plan(self, frame_count: int, pictures: _Pictures, files: ShardFiles) -> ShardPlan | None:
+        """The video's shards, planned once: a redelivery finds them planned."""
         if files.plan.exists():
-            plan = load_document(ShardPlan, files.plan)
-        else:
-            fps = pictures.video_format.fps
-            frame_count = frame_count_of(narration, fps)
-            track = BackgroundTrack(pictures.footage, 2, 2)  # only asked which segment is when
-            segment_starts = track.segment_starts([index / fps for index in range(frame_count)])
-            found = plan_shards(
-                frame_count, fps, segment_starts, self.settings.render_shard_seconds
-            )
-            if found is None:
-                return None
-            plan = found
-        if not files.soundtrack.exists():
-            with atomic_path(files.soundtrack) as temporary:
-                encode_soundtrack(temporary, narration)
-        # Last: a plan on disk promises the soundtrack is there too.
-        if not files.plan.exists():
+            return load_document(ShardPlan, files.plan)
+        fps = pictures.video_format.fps
+        track = BackgroundTrack(pictures.footage, 2, 2)  # only asked which segment is when
+        segment_starts = track.segment_starts([index / fps for index in range(frame_count)])
+        plan = plan_shards(frame_count, fps, segment_starts, self.settings.render_shard_seconds)
+        if plan is not None:
             save_document(plan, files.plan)
-        logger.info("rendering %d frames in %d shards", plan.frame_count, plan.count)
+            logger.info("rendering %d frames in %d shards", plan.frame_count, plan.count)
         return plan
 
     def _run_shard(
@@ -150,29 +139,39 @@ class RenderStage:
         poster_index = poster_index_of(plan.frame_count, plan.fps)
         tally = SharedTally(files, plan, index)
         with atomic_path(files.shard(index)) as temporary:
-            poster = render_frames(
-                temporary,
-                frames,
-                pictures.captions,
-                pictures.footage,
-                pictures.video_format,
-                ProgressNotes(report, plan.frame_count, tally.overall),
-                cancelled=paths.is_cancelled,
-                poster_index=poster_index,
-            )
+            # The first shard encodes the whole video's sound; it is in place before the
+            # shard is, so every shard on disk means the sound is there too.
+            with contextlib.ExitStack() as sound:
+                soundtrack_output = None
+                if index == 0:
+                    sound_target = sound.enter_context(atomic_path(files.soundtrack))
+                    voice = read_narration(input_artifact(job, paths, "audio"))
+                    soundtrack_output = SoundtrackOutput(
+                        sound_target, soundtrack(voice, self._mix(job))
+                    )
+                poster = render_frames(
+                    temporary,
+                    frames,
+                    pictures.captions,
+                    pictures.footage,
+                    pictures.video_format,
+                    ProgressNotes(report, plan.frame_count, tally.overall),
+                    cancelled=paths.is_cancelled,
+                    poster_index=poster_index,
+                    soundtrack=soundtrack_output,
+                )
             # Before the shard is in place: a video joined from the shards has its poster.
             if poster is not None:
                 write_bytes_atomic(paths.thumbnail, poster)
 
-    def _soundtrack(self, job: StageMessage, paths: JobPaths) -> Narration:
-        mix = AudioMix(
+    def _mix(self, job: StageMessage) -> AudioMix:
+        return AudioMix(
             loudness_target=self.settings.loudness_target,
             music=job.options.music,
             music_dir=self.settings.music_dir,
             music_level=self.settings.music_level,
             track_key=job.job_id,
         )
-        return soundtrack(read_narration(input_artifact(job, paths, "audio")), mix)
 
     def _pictures(self, job: StageMessage, paths: JobPaths) -> _Pictures:
         captions = load_document(Captions, input_artifact(job, paths, "captions"))
