@@ -30,9 +30,9 @@ class Dialect:
     columns_of: str
     # Taken first in the migrations' transaction, so gateways starting together queue.
     lock_schema: str | None
-    # Taken per owner, in order, before a group commit checks its quotas (see
+    # Taken for the :owners of a group commit before it checks their quotas (see
     # JobStore.insert_all); None where the transaction itself already serializes writers.
-    lock_owner: str | None
+    lock_owners: str | None
     # Lets concurrent claims of a webhook delivery pass each other rather than wait.
     skip_locked: str
     # SET clause value: the job's stage reports with :report recorded under :stage.

@@ -63,19 +63,19 @@ class JobStore:
         stored, and its place in the answer says why. Checked inside the transaction, so
         concurrent requests, or gateway processes, cannot together pass a quota: on
         PostgreSQL each owner's checks wait for the other transactions checking the same
-        owner to end (an advisory lock per owner, taken in order so two batches never wait
-        for each other); SQLite lets one writer in at a time anyway.
+        owner to end (an advisory lock per owner); SQLite lets one writer in at a time anyway.
         """
         rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]
         insert = self._queries.insert(list(rows[0]))
         checked = quotas or [None] * len(jobs)
         refusals: list[QuotaExceeded | None] = []
+        owners = sorted(
+            {job.owner for job, quota in zip(jobs, checked, strict=True) if quota and job.owner}
+        )
+        lock_owners = self._database.dialect.lock_owners
         with self._database.transaction() as session:
-            lock_owner = self._database.dialect.lock_owner
-            if lock_owner is not None:
-                owners = {job.owner for job, quota in zip(jobs, checked, strict=True) if quota}
-                for owner in sorted(owner for owner in owners if owner is not None):
-                    session.rows(lock_owner, {"owner": owner})
+            if lock_owners is not None and owners:
+                session.rows(lock_owners, {"owners": owners})
             for job, row, quota in zip(jobs, rows, checked, strict=True):
                 refusal = None
                 if quota is not None and job.owner is not None:

@@ -33,8 +33,14 @@ POSTGRES = Dialect(
     columns_of="SELECT column_name AS name FROM information_schema.columns"
     " WHERE table_schema = current_schema() AND table_name = :table",
     lock_schema=f"SELECT pg_advisory_xact_lock({_LOCK_CLASS}, {_SCHEMA_LOCK})",
-    # Held until the transaction ends; hashtext collisions only make two owners queue.
-    lock_owner=f"SELECT pg_advisory_xact_lock({_LOCK_CLASS} + 1, hashtext(:owner))",
+    # Held until the transaction ends; two owners whose names hash alike only queue. Taken
+    # in the order of their keys (the lock runs after the sort: it is volatile), so two
+    # transactions never each hold a lock the other waits for.
+    lock_owners=f"""
+        SELECT pg_advisory_xact_lock({_LOCK_CLASS} + 1, owner_key)
+        FROM (SELECT DISTINCT hashtext(owner) AS owner_key
+              FROM unnest(:owners::text[]) AS owner) AS owner_keys
+        ORDER BY owner_key""",
     skip_locked="FOR UPDATE SKIP LOCKED",
     stages_with_report="jsonb_set(stages::jsonb, ARRAY[:stage::text], :report::jsonb)::text",
     job_state="""json_build_object(

@@ -22,7 +22,7 @@ SQLITE = Dialect(
     columns_of="SELECT name FROM pragma_table_info(:table)",
     # BEGIN IMMEDIATE takes the file's write lock: one writer at a time across processes.
     lock_schema=None,
-    lock_owner=None,
+    lock_owners=None,
     skip_locked="",
     stages_with_report="json_set(stages, '$.' || json_quote(:stage), json(:report))",
     job_state="""json_object(
