@@ -266,13 +266,17 @@ def _compare_sharded(folder: Path, shards: int, workers: int, repeat: int) -> di
     whole_cpu, alone_cpu = [], []
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "render.mp4"
-        for _ in range(repeat):
-            single = _in_fresh_process(run_render, folder, output)
-            whole.append(single["seconds"])
-            whole_cpu.append(single["cpu_seconds"])
-            one = _in_fresh_process(run_sharded, folder, output, shards, 1)
-            alone.append(one["seconds"])
-            alone_cpu.append(one["cpu_seconds"])
+        for number in range(repeat):
+            # Each goes first in every other repeat, so neither gains from going second.
+            for sharded in (False, True) if number % 2 == 0 else (True, False):
+                if sharded:
+                    one = _in_fresh_process(run_sharded, folder, output, shards, 1)
+                    alone.append(one["seconds"])
+                    alone_cpu.append(one["cpu_seconds"])
+                else:
+                    single = _in_fresh_process(run_render, folder, output)
+                    whole.append(single["seconds"])
+                    whole_cpu.append(single["cpu_seconds"])
             # Its workers are fresh processes of their own (a pool's cannot have children).
             together.append(run_sharded(folder, output, shards, workers)["seconds"])
         with av.open(str(output)) as video:
