@@ -10,6 +10,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pika
 import pytest
 
 from common.amqp.session import BrokerSession
@@ -387,3 +388,43 @@ def test_progress_counts_the_frames_of_every_shard(settings: Settings) -> None:
     assert SharedTally(files, plan, 2).overall(5) == 47
     # And the other shards see ours
     assert SharedTally(files, plan, 1).overall(13) == 30 + 13 + 5
+
+
+def test_a_shard_left_by_a_worker_that_died_is_rendered_by_another(
+    settings: Settings, broker: BrokerSession
+) -> None:
+    # Given a planned job whose shard messages wait on the render queue
+    job, paths = _prepare_job(settings, "sh10")
+    planned = _stage(settings).run(job, paths, lambda note: None)
+    assert isinstance(planned.unfinished, Split)
+    count = planned.unfinished.shards
+    for index in range(count):
+        publish_stage(broker, "render", _shard(job, index, count).to_bytes())
+    # And a worker that took one of them, wrote part of its file and died holding it
+    queue = broker.topology.stage_queue("render")
+    dying = pika.BlockingConnection(pika.URLParameters(settings.broker_url))
+    method, _properties, body = dying.channel().basic_get(queue, auto_ack=False)
+    assert method is not None
+    taken = StageMessage.model_validate_json(body).shard
+    assert taken is not None
+    files = ShardFiles(paths)
+    files.folder.mkdir(parents=True, exist_ok=True)
+    partial = files.folder / f".shard_{taken.index:04d}.0123abcd.tmp.mp4"
+    partial.write_bytes(b"\x00" * 100)
+    dying.close()
+
+    # When a render service takes the shards
+    (service,) = _services(settings, 1)
+    with running(service):
+        progress = broker.topology.progress_queue
+        events = []
+        while not any(event.status == "completed" for event in events):
+            events.append(parse_progress_event(get_message_from_queue(broker, progress, 60)))
+        while _render_messages_left(broker):
+            threading.Event().wait(0.1)
+    events += [parse_progress_event(body) for body in drain_queue(broker, progress)]
+
+    # Then the dead worker's shard was rendered again, the job completed once, whole
+    assert [event.status for event in events].count("completed") == 1
+    assert not partial.exists()
+    assert len(decoded_rgb(paths.video)) == FRAMES
