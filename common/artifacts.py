@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from common.errors import UnsafeArtifactPath
+from common.messages import MAX_SHARDS
 
 
 class JobPaths:
@@ -69,7 +70,7 @@ class JobPaths:
 
     def render_shard(self, index: int) -> Path:
         """Shard ``index``'s video, the frames of its range alone; the index is checked here."""
-        if not 0 <= index < 10_000:
+        if not 0 <= index < MAX_SHARDS:
             raise UnsafeArtifactPath(f"there is no shard {index}")
         return self.render_shards_dir / f"shard_{index:04d}.mp4"
 

@@ -24,7 +24,7 @@ from common.documents import (
     Word,
     save_document,
 )
-from common.errors import JobCancelled, StageError
+from common.errors import JobCancelled, StageError, UnsafeArtifactPath
 from common.messages import JobOptions, ProgressEvent, Shard, StageMessage, parse_progress_event
 from common.policy import Decision, PipelinePolicy, Succeeded
 from common.service import StageService
@@ -169,6 +169,8 @@ def test_a_shard_message_is_bounded_and_checked(settings: Settings) -> None:
         Shard(index=3, count=3)
     with pytest.raises(ValueError):
         Shard(index=0, count=100_000)
+    with pytest.raises(UnsafeArtifactPath):
+        paths.render_shard(-1)
     # When a shard message of a job that was never planned, or planned otherwise, arrives
     stage = _stage(settings)
     # Then it fails rather than render anything
