@@ -27,6 +27,11 @@ theorem; for other service times this is the usual approximation of a tandem net
   broker, progress to the gateway), measured as a job's end-to-end time less its stages.
 - Workers needed: the fewest c with rho <= --max-utilisation (0.8: headroom for bursts
   and slow jobs) and, when given, Wq <= --max-wait-seconds.
+- Throughput: the arrival rate while every stage is stable, else the slowest stage's
+  capacity, min over stages of 60 c_i / S_i jobs a minute. A burst of N jobs posted at
+  once is not a steady state: it drains through the slowest stage c at a time, so the k-th
+  job (from 0) waits floor(k / c) of its service times there, and the faster stages add
+  only their service times.
 
 Assumptions it rests on: workers of a stage are alike and do not slow each other (each has
 its own cores: on one small machine they do, so `check` also predicts from the stage times
@@ -305,14 +310,26 @@ class Jobs:
     def __init__(self, client: httpx.AsyncClient, data_dir: Path) -> None:
         self.client = client
         self.data_dir = data_dir
+        self.refused: list[str] = []  # "<status> <error>" of each post the gateway refused
 
-    async def post(self, size: str, body: dict[str, Any]) -> "Posted":
+    async def post(self, size: str, body: dict[str, Any]) -> "Posted | None":
+        """The job posted, or None when the gateway refused it (a busy broker: 503)."""
         began = time.time()
         response = await self.client.post("/generate", json=body)
-        response.raise_for_status()
+        if response.status_code != 202:
+            self.refused.append(f"{response.status_code} {response.text[:200]}")
+            return None
         options = body["options"]
         frame = (options["width"], options["height"], options["fps"])
         return Posted(response.json()["job_id"], size, began, *frame)
+
+    async def one(self, size: str, body: dict[str, Any]) -> Sample:
+        """A job posted and waited for, alone."""
+        posted = await self.post(size, body)
+        if posted is None:
+            raise RuntimeError(f"the gateway refused a job: {self.refused[-1]}")
+        (sample,) = await self.finished([posted])
+        return sample
 
     async def finished(self, posted: list["Posted"]) -> list[Sample]:
         """Each job once done. One listing a second for all of them, so that watching adds
@@ -364,12 +381,8 @@ async def profile(jobs: Jobs, frame: tuple[int, int], repeat: int) -> list[Sampl
         "tiny": TINY_JOB,
         "profile": {"text": PROFILE_TEXT, "options": {"width": width, "height": height, "fps": 30}},
     }
-    await jobs.finished([await jobs.post("tiny", TINY_JOB)])  # models loaded, caches warm
-    samples = []
-    for _ in range(repeat):
-        for size, body in bodies.items():
-            samples.extend(await jobs.finished([await jobs.post(size, body)]))
-    return samples
+    await jobs.one("tiny", TINY_JOB)  # models loaded, caches warm
+    return [await jobs.one(size, body) for _ in range(repeat) for size, body in bodies.items()]
 
 
 def stream_video(samples: list[Sample]) -> Video:
@@ -393,12 +406,12 @@ async def stream(jobs: Jobs, jobs_per_second: float, minutes: float) -> list[Sam
         # Each post on its own, so a slow answer does not hold back the next arrival.
         posts.append(asyncio.create_task(jobs.post("stream", STREAM_JOB)))
         await asyncio.sleep(rng.expovariate(jobs_per_second))
-    return await jobs.finished(list(await asyncio.gather(*posts)))
+    return await jobs.finished([job for job in await asyncio.gather(*posts) if job])
 
 
 async def burst(jobs: Jobs, count: int) -> list[Sample]:
     posted = await asyncio.gather(*(jobs.post("stream", STREAM_JOB) for _ in range(count)))
-    return await jobs.finished(list(posted))
+    return await jobs.finished([job for job in posted if job])
 
 
 def measured(samples: list[Sample]) -> dict[str, object]:
@@ -446,27 +459,33 @@ async def check(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
         print(f"then {args.burst} jobs at once", file=sys.stderr)
         bursted = await burst(jobs, args.burst)
         memory = peak_memory_mb(stack)
+        refused = jobs.refused
+    posted = sorted(sample.posted for sample in streamed)
+    arrived = (len(posted) - 1) / (posted[-1] - posted[0])
     return {
         "workers": workers,
         "stage_costs": {stage: asdict(cost) for stage, cost in costs.items()},
         "hop_seconds": round(hops, 3),
         "peak_memory_mb": memory,
+        "refused_posts": refused,
         "stream": {
             "video": asdict(video),
-            "jobs_per_minute_posted": round(60 * rate, 2),
-            "predicted_from_profile": predict(costs, video, rate, workers, hops),
+            "jobs_per_minute_aimed_at": round(60 * rate, 2),
+            # The model's arrival rate is the one the random stream happened to have.
+            "jobs_per_minute_posted": round(60 * arrived, 2),
+            "predicted_from_profile": predict(costs, video, arrived, workers, hops),
             "predicted_from_stage_times_under_load": predict(
-                under_load_costs(streamed), video, rate, workers, hops
+                under_load_costs(streamed), video, arrived, workers, hops
             ),
             "measured": measured(streamed),
         },
         "burst": {
-            "jobs": args.burst,
+            "jobs": len(bursted),
             # A burst drains at the slowest stage's pace.
             "predicted_from_profile": {
                 "throughput_jobs_per_minute": capacity,
                 "mean_time_in_system_seconds": round(
-                    burst_time_in_system(costs, video, workers, hops, args.burst), 2
+                    burst_time_in_system(costs, video, workers, hops, len(bursted)), 2
                 ),
             },
             "predicted_from_stage_times_under_load": {
@@ -475,7 +494,7 @@ async def check(stack: Stack, args: argparse.Namespace) -> dict[str, object]:
                 )["capacity_jobs_per_minute"],
                 "mean_time_in_system_seconds": round(
                     burst_time_in_system(
-                        under_load_costs(bursted), video, workers, hops, args.burst
+                        under_load_costs(bursted), video, workers, hops, len(bursted)
                     ),
                     2,
                 ),
