@@ -98,6 +98,14 @@ def test_every_builtin_manifest_matches_the_kubernetes_schema() -> None:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
 
+def test_the_kubernetes_check_refuses_a_misspelt_field() -> None:
+    """Given a Deployment with a typo, when it is validated strictly, then it is refused."""
+    deployment = of_kind("Deployment")["t2v-tts"]
+    misspelt = {**deployment, "spec": {**deployment["spec"], "replica": 2}}
+    with pytest.raises(kubernetes_validate.ValidationError, match="replica"):
+        kubernetes_validate.validate(misspelt, KUBERNETES_VERSION, strict=True)
+
+
 def test_every_keda_manifest_matches_keda_crd_schema() -> None:
     """Given KEDA's CRD schemas, when its resources are validated, then none fails."""
     keda = [doc for doc in resources() if doc["kind"] in KEDA_SCHEMAS]
