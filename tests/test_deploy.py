@@ -14,6 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from bench.capacity import COSTS_FILE, Video, load_costs, plan
 from common.amqp.topology import Topology
 from common.settings import Settings
 from common.stages import STAGE_NAMES
@@ -154,6 +155,17 @@ def test_each_stage_scales_on_its_own_queue() -> None:
         assert secret_ref["parameter"] == "host"
         assert secret_ref["key"] == "T2V_BROKER_URL"
         assert secret_ref["key"] in of_kind("Secret")[secret_ref["name"]]["stringData"]
+
+
+def test_each_stage_may_scale_as_far_as_the_capacity_plan_asks() -> None:
+    """Given the measured stage costs and 10,000 videos an hour of 60 s at 1080x1920, 30 fps,
+    then each ScaledObject allows at least the workers bench/capacity.py plans for."""
+    costs, hops = load_costs(COSTS_FILE)
+    needed = plan(costs, Video(60, 1080, 1920, 30), 10_000, hops, 0.8, None)["stages"]
+    scaled_objects = of_kind("ScaledObject")
+    for stage in STAGE_NAMES:
+        workers = needed[stage]["workers"]  # type: ignore[index]
+        assert scaled_objects[f"t2v-{stage}"]["spec"]["maxReplicaCount"] >= workers, stage
 
 
 def test_every_pod_mounts_the_shared_claim_at_the_data_dir() -> None:
