@@ -56,7 +56,9 @@ CAPTIONS = [
 ]
 
 
-def _prepare_job(settings: Settings, job_id: str) -> tuple[StageMessage, JobPaths]:
+def _prepare_job(
+    settings: Settings, job_id: str, options: JobOptions = OPTIONS
+) -> tuple[StageMessage, JobPaths]:
     paths = JobPaths(settings.data_dir, job_id)
     write_tone(paths.audio, NARRATION_SECONDS)
     save_document(Captions(duration=NARRATION_SECONDS, words=[], groups=CAPTIONS), paths.captions)
@@ -75,7 +77,7 @@ def _prepare_job(settings: Settings, job_id: str) -> tuple[StageMessage, JobPath
     job = StageMessage(
         job_id=job_id,
         text="a story",
-        options=OPTIONS,
+        options=options,
         artifacts={
             "audio": paths.relative(paths.audio),
             "captions": paths.relative(paths.captions),
@@ -87,9 +89,20 @@ def _prepare_job(settings: Settings, job_id: str) -> tuple[StageMessage, JobPath
 
 def _stage(settings: Settings, shard_seconds: float = 1.0) -> RenderStage:
     render_settings = RenderSettings(
-        data_dir=settings.data_dir, font_path=None, render_shard_seconds=shard_seconds
+        data_dir=settings.data_dir,
+        font_path=None,
+        render_shard_seconds=shard_seconds,
+        music_dir=_music_dir(settings),
     )
     return RenderStage(render_settings, split_long_videos=True)
+
+
+def _music_dir(settings: Settings) -> Path:
+    """A folder of one track, for jobs that ask for music."""
+    folder = settings.data_dir.parent / "music"
+    if not folder.exists():
+        write_tone(folder / "track.wav", 3.0, sample_rate=22050)
+    return folder
 
 
 def _shard(job: StageMessage, index: int, count: int) -> StageMessage:
@@ -106,21 +119,29 @@ def _render_in_shards(stage: RenderStage, job: StageMessage, paths: JobPaths) ->
     return count
 
 
-def _whole(settings: Settings, job_id: str) -> Path:
+def _whole(settings: Settings, job_id: str, options: JobOptions = OPTIONS) -> Path:
     """The same video rendered in one piece."""
-    job, paths = _prepare_job(settings, job_id)
+    job, paths = _prepare_job(settings, job_id, options)
     _stage(settings, shard_seconds=0).run(job, paths, lambda note: None)
     return paths.video
+
+
+def _audio_packets(video: Path) -> list[bytes]:
+    with av.open(str(video)) as container:
+        stream = container.streams.audio[0]
+        return [bytes(packet) for packet in container.demux(stream) if packet.size]
 
 
 def _mean_abs_difference(one: np.ndarray, other: np.ndarray) -> float:
     return float(np.abs(one.astype(np.int16) - other.astype(np.int16)).mean())
 
 
-def test_a_sharded_video_is_the_video_rendered_whole(settings: Settings) -> None:
-    # Given a 4.5 s job, and the same job rendered in one piece
-    job, paths = _prepare_job(settings, "sh1")
-    whole = _whole(settings, "sh1whole")
+@pytest.mark.parametrize("music", [False, True], ids=["voice", "music"])
+def test_a_sharded_video_is_the_video_rendered_whole(settings: Settings, music: bool) -> None:
+    # Given a 4.5 s job (with music or without), and the same job rendered in one piece
+    options = OPTIONS.model_copy(update={"music": music})
+    job, paths = _prepare_job(settings, "sh1", options)
+    whole = _whole(settings, "sh1whole", options)
 
     # When it is rendered in shards of about a second
     count = _render_in_shards(_stage(settings), job, paths)
@@ -137,6 +158,8 @@ def test_a_sharded_video_is_the_video_rendered_whole(settings: Settings) -> None
             ours, theirs = getattr(joined.streams, kind)[0], getattr(reference.streams, kind)[0]
             assert (ours.frames, ours.duration) == (theirs.frames, theirs.duration)
             assert ours.codec_context.name == theirs.codec_context.name
+    # And the sound is the whole render's, packet for packet: one encode, no seams
+    assert _audio_packets(paths.video) == _audio_packets(whole)
     # And the index comes before the media (faststart), as in the whole render
     head = paths.video.read_bytes()[:4096]
     assert 0 <= head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head
