@@ -99,7 +99,8 @@ class PipelinePolicy:
             return Decision("shard-done")
         # A provider named after a long model path must not make the report unsendable.
         provider = outcome.result.provider[:MAX_PROVIDER_CHARS]
-        report = StageReport(provider=provider, seconds=outcome.seconds)
+        seconds = outcome.seconds if outcome.result.seconds is None else outcome.result.seconds
+        report = StageReport(provider=provider, seconds=max(0.0, seconds))
         done = self.progress(stage, stage_done_event(job.job_id, stage, report))
         following = next_stage(stage)
         if following is None:

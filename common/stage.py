@@ -39,6 +39,9 @@ class StageResult:
     provider: str
     # None once the step is finished; else how far a long step split into shards has got.
     unfinished: Split | ShardDone | None = None
+    # How long the whole step took, where that is more than the run that finished it (a
+    # split step: from its split to its join); None for the run's own time.
+    seconds: float | None = None
 
 
 # The provider of an artifact an earlier attempt left complete on disk.

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import math
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class ShardPlan(BaseModel):
     """Which frames each shard renders: shard ``i`` from ``starts[i]`` to the next start."""
 
     frame_count: int = Field(ge=2)
+    # When the render was split (epoch seconds), so the stage's report covers every shard.
+    planned_at: float = Field(default_factory=time.time)
     fps: int = Field(ge=1, le=60)
     starts: list[int] = Field(min_length=2, max_length=MAX_SHARDS)
 

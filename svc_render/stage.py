@@ -7,6 +7,7 @@ longer than ``T2V_RENDER_SHARD_SECONDS`` plans its shards and asks for them inst
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 
 from common.artifacts import JobPaths, atomic_path, write_bytes_atomic
@@ -121,7 +122,8 @@ class RenderStage:
                 files.soundtrack,
             )
         files.remove_media(plan)
-        return StageResult(artifacts, f"{self._provider()}, {plan.count} shards")
+        provider = f"{self._provider()}, {plan.count} shards"
+        return StageResult(artifacts, provider, seconds=time.time() - plan.planned_at)
 
     def _render_shard(
         self,

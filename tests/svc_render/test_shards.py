@@ -400,6 +400,15 @@ def test_the_policy_sends_one_message_per_shard_and_says_nothing_of_a_shard_done
     shard_done = Succeeded(StageResult({"video": "output/v.mp4"}, "shard 1 of 3", ShardDone()), 1)
     assert policy.decide("render", job, shard_done) == Decision("shard-done")
 
+    # When the shard that joins them is done, Then the report covers the whole render,
+    # from its split, not only that shard's own second
+    joined = StageResult({"video": "output/v.mp4"}, "libx264, 3 shards", seconds=12.5)
+    done, completed = policy.decide("render", job, Succeeded(joined, 1.0)).publications
+    assert isinstance(done.message, ProgressEvent) and done.message.report is not None
+    assert done.message.report.seconds == 12.5
+    assert isinstance(completed.message, ProgressEvent)
+    assert completed.message.status == "completed"
+
 
 def test_progress_counts_the_frames_of_every_shard(settings: Settings) -> None:
     # Given a plan of three shards: the first finished, the second part way, the third ours
