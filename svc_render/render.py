@@ -3,7 +3,8 @@
 Frames are made one at a time, in the encoder's own yuv420p, and the narration is encoded
 alongside them so the muxer interleaves the two as it goes; nothing the size of the whole
 video is ever held in memory. Between frames the render looks now and then whether its job
-was cancelled, and stops if so.
+was cancelled, and stops if so. A shard of a long video (:func:`render_frames`) is the same
+loop over a run of the frames, to a file of video alone.
 """
 
 import contextlib
