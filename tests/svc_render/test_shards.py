@@ -31,7 +31,8 @@ from common.service import StageService
 from common.settings import Settings
 from common.stage import REUSED, ShardDone, Split, StageResult
 from svc_footage.generated import write_generated_clip
-from svc_render.render import ProgressNotes, render_frames
+from svc_render.background import FootageSpan
+from svc_render.render import ProgressNotes, VideoFormat, render_frames
 from svc_render.settings import RenderSettings
 from svc_render.shards import ShardFiles, ShardPlan, SharedTally, plan_shards
 from svc_render.stage import RenderStage
@@ -260,24 +261,37 @@ def test_a_shard_whose_worker_died_is_rendered_by_the_next(settings: Settings) -
 
 
 def test_a_cancel_stops_a_shard_part_way(settings: Settings) -> None:
-    # Given a shard's frames, and a job cancelled while they render
-    job, paths = _prepare_job(settings, "sh5")
-    pictures = RenderStage(RenderSettings(font_path=None))._pictures(job, paths)
+    # Given a shard of a job, its frames 24 to 47, and a cancel seen at the fifth look
+    _job, paths = _prepare_job(settings, "sh5")
+    footage = [
+        FootageSpan(start=start, end=end, file=paths.footage_dir / f"clip_{number:03d}.mp4")
+        for number, (start, end) in enumerate(SEGMENTS)
+    ]
+    video_format = VideoFormat(width=144, height=256, fps=FPS, preset="veryfast", crf=23)
     target = paths.render_shards_dir / "shard.mp4"
     target.parent.mkdir(parents=True)
+    looks = 0
 
-    # When the shard is rendered, Then it stops at its first look, having written nothing
-    with pytest.raises(JobCancelled), atomic_path(target) as partial:
+    def cancelled() -> bool:
+        nonlocal looks
+        looks += 1
+        return looks == 5
+
+    # When the shard is rendered, looking before every frame
+    with pytest.raises(JobCancelled, match="after 4 frames"), atomic_path(target) as partial:
         render_frames(
             partial,
             range(24, 48),
-            pictures.captions,
-            pictures.footage,
-            pictures.video_format,
+            CAPTIONS,
+            footage,
+            video_format,
             ProgressNotes(lambda note: None, FRAMES),
-            cancelled=lambda: True,
+            cancelled=cancelled,
             cancel_check_seconds=0.0,
         )
+
+    # Then it stopped at that look, and its partial file is gone
+    assert looks == 5
     assert list(target.parent.iterdir()) == []
 
 
