@@ -44,6 +44,10 @@ CaptionPosition = Literal["bottom", "middle", "top"]
 QueryProvider = Literal["keywords", "llm"]
 # Where a job's background clips may come from; generated clips are the last resort.
 FootageProvider = Literal["pexels", "pixabay", "library", "generated"]
+# A BCP 47 tag as voices name their language: "en", "ja", "pt-BR", "zh-Hans-CN".
+LanguageTag = Annotated[
+    str, Field(min_length=2, max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+]
 # Which job events a webhook receives: its end only, or each finished stage too.
 WebhookEvents = Literal["terminal", "all"]
 
@@ -94,6 +98,11 @@ class JobOptions(BaseModel):
         default=None, max_length=200, description="A voice id from GET /api/v1/voices"
     )
     speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0, description="1.0 is the voice's own")
+    # What the story is written in; every stage reads it (word boundaries, fonts, search
+    # terms, timing). The gateway fills it in from the voice when a job gives none.
+    language: LanguageTag | None = Field(
+        default=None, description="A BCP 47 language tag such as `en`, `ja` or `pt-BR`"
+    )
     query_provider: QueryProvider | None = None
     footage_provider: FootageProvider | None = Field(
         default=None, description="Tried first; the others follow when it has nothing"

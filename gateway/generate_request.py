@@ -7,13 +7,13 @@ is told so.
 """
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from common.messages import JobOptions
+from common.documents import VoiceCatalog
+from common.messages import JobOptions, LanguageTag
 from gateway.budget import over_budget
 from gateway.deps import SettingsDep
 from gateway.schemas import GenerateRequest
@@ -30,6 +30,7 @@ FORM_UPLOAD_MESSAGE = (
 # for the options and the JSON around them.
 _BYTES_PER_CHAR = 12
 _BODY_OVERHEAD_BYTES = 64 * 1024
+_LANGUAGE_TAG: TypeAdapter[str] = TypeAdapter(LanguageTag)
 
 
 def body_limit(max_text_chars: int) -> int:
@@ -68,8 +69,10 @@ def check_generate_document(document: Any, settings: GatewaySettings) -> Generat
             status_code=400, detail="Text is not valid Unicode: it has an unpaired surrogate"
         )
     options = _parse_options(document.get("options"))
+    catalog = read_voice_catalog(settings.data_dir)
     if options.voice is not None:
-        _check_voice(options.voice, settings.data_dir)
+        _check_voice(options.voice, catalog)
+    options = _with_language(options, catalog)
     options = _with_webhook(options, settings)
     too_costly = over_budget(
         text, options, settings.max_video_seconds, settings.max_render_pixel_frames
@@ -105,14 +108,33 @@ def _is_valid_unicode(text: str) -> bool:
     return True
 
 
-def _check_voice(voice: str, data_dir: Path) -> None:
-    catalog = read_voice_catalog(data_dir)
+def _check_voice(voice: str, catalog: VoiceCatalog | None) -> None:
     # Without a catalog yet, the TTS service is the one to refuse an unknown voice.
     if catalog is not None and voice not in {known.id for known in catalog.voices}:
         raise HTTPException(
             status_code=400,
             detail=f"Unknown voice {voice!r}: GET /api/v1/voices lists the installed voices",
         )
+
+
+def _with_language(options: JobOptions, catalog: VoiceCatalog | None) -> JobOptions:
+    """``options`` with the story's language: the job's own, else the language of its voice.
+
+    Without a catalog yet, or for a voice that names no language, it stays unset and the
+    stages take the voice's language, or English, themselves.
+    """
+    if options.language is not None or catalog is None:
+        return options
+    voice_id = options.voice if options.voice is not None else catalog.default
+    voice = next((known for known in catalog.voices if known.id == voice_id), None)
+    if voice is None or voice.language is None:
+        return options
+    # Voices write "en_US" (espeak's and Piper's way); a job's language is "en-US".
+    try:
+        language = _LANGUAGE_TAG.validate_python(voice.language.replace("_", "-"))
+    except ValidationError:
+        return options  # a catalog entry the stages would not accept either
+    return options.model_copy(update={"language": language})
 
 
 def _with_webhook(options: JobOptions, settings: GatewaySettings) -> JobOptions:

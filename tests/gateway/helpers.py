@@ -27,6 +27,7 @@ CATALOG = VoiceCatalog(
     voices=[
         VoiceInfo(id="piper:joe-medium", backend="piper", name="joe-medium", language="en_US"),
         VoiceInfo(id="piper:amy", backend="piper", name="amy", language="en_US"),
+        VoiceInfo(id="piper:denis", backend="piper", name="denis", language="ru_RU"),
     ],
 )
 

@@ -56,3 +56,36 @@ def test_a_job_naming_an_unknown_voice_is_refused(
     assert response.json() == {
         "error": "Unknown voice 'piper:nobody': GET /api/v1/voices lists the installed voices"
     }
+
+
+def test_a_job_speaks_its_voices_language_unless_it_names_one(
+    client: TestClient, gateway_settings: GatewaySettings, broker: BrokerSession
+) -> None:
+    # Given a published catalog of English voices and a Russian one
+    publish_catalog(gateway_settings.data_dir)
+
+    # When jobs name the Russian voice, no voice, and a voice with a language of their own
+    jobs = [
+        {"voice": "piper:denis"},
+        {},
+        {"voice": "piper:amy", "language": "pt-BR"},
+    ]
+    for options in jobs:
+        response = client.post(f"{API}/generate", json={"text": "Hello.", "options": options})
+        assert response.status_code == 202, response.text
+
+    # Then each stage message carries the language the stages will use, as a BCP 47 tag
+    queue = broker.topology.stage_queue("tts")
+    languages = [
+        parse_stage_message(get_message_from_queue(broker, queue)).options.language
+        for _ in jobs
+    ]
+    assert languages == ["ru-RU", "en-US", "pt-BR"]
+
+
+def test_a_language_that_is_not_a_language_tag_is_refused(client: TestClient) -> None:
+    response = client.post(
+        f"{API}/generate", json={"text": "Hello.", "options": {"language": "../../etc"}}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Invalid options: language:")
