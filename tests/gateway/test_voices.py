@@ -77,8 +77,7 @@ def test_a_job_speaks_its_voices_language_unless_it_names_one(
     # Then each stage message carries the language the stages will use, as a BCP 47 tag
     queue = broker.topology.stage_queue("tts")
     languages = [
-        parse_stage_message(get_message_from_queue(broker, queue)).options.language
-        for _ in jobs
+        parse_stage_message(get_message_from_queue(broker, queue)).options.language for _ in jobs
     ]
     assert languages == ["ru-RU", "en-US", "pt-BR"]
 
