@@ -1,4 +1,7 @@
-"""Search terms from a chat model behind an OpenAI-compatible endpoint (OpenAI, Ollama, vLLM).
+"""Search terms from a chat model behind an OpenAI-compatible endpoint (see :mod:`common.llm`).
+
+The terms are English whatever the story's language: stock libraries search best in
+English. The story's language is passed to the model so it reads the narration right.
 
 Every failure leaves here as a :class:`ProviderUnavailable` whose message says in a few
 words what went wrong, for the stage to fall back to keywords and to tell the user why.
@@ -7,20 +10,21 @@ words what went wrong, for the stage to fall back to keywords and to tell the us
 import logging
 from typing import Annotated
 
-import openai
-from openai.types.chat import ChatCompletionMessageParam
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError
 
 from common.errors import ProviderUnavailable
+from common.llm import ChatClient, ChatMessages
 
 logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
-You pick stock-footage search terms for a narrated short video. The narration is cut into
-numbered segments. For each segment give 1 to 3 search terms for what could be on screen
-while it is spoken: concrete, visual things and scenes, as nouns or short noun phrases
-("old lighthouse", "stormy sea", "city street at night"). No abstract ideas, no names of
-people, no sentences; at most 4 words a term.
+You pick stock-footage search terms for a narrated short video. The narration, in any
+language, is cut into numbered segments. For each segment give 1 to 3 English search
+terms for what could be on screen while it is spoken: concrete, visual things and
+scenes, as nouns or short noun phrases ("old lighthouse", "stormy sea", "city street at
+night"). No abstract ideas, no names of people, no sentences; at most 4 words a term.
+Always write the terms in English, whatever the language of the narration: stock
+libraries search best in English.
 Reply with JSON only, one entry per segment, in order:
 {"segments": [{"segment": 1, "terms": ["old lighthouse", "rocky cliff"]}, ...]}"""
 
@@ -49,20 +53,6 @@ class TermsAnswer(BaseModel):
     segments: list[SegmentTerms]
 
 
-class ChatMessage(BaseModel):
-    content: str | None = None  # None when the model refused
-
-
-class ChatChoice(BaseModel):
-    message: ChatMessage
-
-
-class ChatCompletionBody(BaseModel):
-    """The part of a chat completion this stage reads."""
-
-    choices: list[ChatChoice] = Field(min_length=1)
-
-
 class ChatTermWriter:
     """Asks a chat model for the search terms of each segment of a narration."""
 
@@ -70,27 +60,20 @@ class ChatTermWriter:
         self, base_url: str, model: str, api_key: str | None, timeout_seconds: float
     ) -> None:
         self.model = model
-        self._client = openai.OpenAI(
-            base_url=base_url,
-            # The client refuses to start without a key, though local servers ignore it.
-            api_key=api_key or "no-key",
-            timeout=timeout_seconds,
-            # Its own retries would multiply the timeout and wait out a 429's Retry-After;
-            # a job rather falls back to keywords at once.
-            max_retries=0,
-        )
+        self._chat = ChatClient(base_url, model, api_key, timeout_seconds)
 
     @property
     def provider(self) -> str:
         return f"llm ({self.model})"
 
-    def terms(self, texts: list[str]) -> list[list[str]]:
-        """One to three terms for each text, asking once more if the first answer is unusable."""
-        messages: list[ChatCompletionMessageParam] = [
+    def terms(self, texts: list[str], language: str | None = None) -> list[list[str]]:
+        """One to three English terms for each text of a story in ``language`` (BCP 47),
+        asking once more if the first answer is unusable."""
+        messages: ChatMessages = [
             {"role": "system", "content": INSTRUCTIONS},
-            {"role": "user", "content": _numbered(texts)},
+            {"role": "user", "content": _numbered(texts, language)},
         ]
-        answer = self._ask(messages)
+        answer = self._chat.ask(messages, json_mode=True)
         try:
             return parse_terms(answer, len(texts))
         except ValueError as problem:
@@ -99,39 +82,11 @@ class ChatTermWriter:
                 {"role": "assistant", "content": answer},
                 {"role": "user", "content": _correction(problem, len(texts))},
             ]
-        answer = self._ask(messages)
+        answer = self._chat.ask(messages, json_mode=True)
         try:
             return parse_terms(answer, len(texts))
         except ValueError as problem:
             raise ProviderUnavailable("malformed answer twice") from problem
-
-    def _ask(self, messages: list[ChatCompletionMessageParam]) -> str:
-        """The model's reply; empty when the server's answer is not a chat completion."""
-        try:
-            # The raw response, because the client's own parsing fails on a body that is not
-            # a chat completion with errors outside its error tree.
-            response = self._client.chat.completions.with_raw_response.create(
-                model=self.model,
-                messages=messages,
-                # JSON mode: OpenAI, Ollama and vLLM all take it; the answer is checked anyway.
-                response_format={"type": "json_object"},
-            )
-        except openai.APITimeoutError as exc:
-            raise ProviderUnavailable("timeout") from exc
-        except openai.APIConnectionError as exc:
-            raise ProviderUnavailable("cannot connect") from exc
-        except openai.RateLimitError as exc:
-            raise ProviderUnavailable("rate limited") from exc
-        except openai.APIStatusError as exc:
-            raise ProviderUnavailable(f"HTTP {exc.status_code}") from exc
-        except openai.OpenAIError as exc:
-            raise ProviderUnavailable(type(exc).__name__) from exc
-        try:
-            completion = ChatCompletionBody.model_validate_json(response.content)
-        except ValidationError:
-            logger.info("the chat endpoint answered with something other than a chat completion")
-            return ""
-        return completion.choices[0].message.content or ""
 
 
 def parse_terms(answer: str, segment_count: int) -> list[list[str]]:
@@ -154,9 +109,11 @@ def parse_terms(answer: str, segment_count: int) -> list[list[str]]:
     return [entry.terms for entry in parsed.segments]
 
 
-def _numbered(texts: list[str]) -> str:
+def _numbered(texts: list[str], language: str | None) -> str:
     lines = [f"Segment {number}: {text}" for number, text in enumerate(texts, start=1)]
-    return f"{len(texts)} segments:\n" + "\n".join(lines)
+    # The story's language helps the model read it; the terms stay English regardless.
+    written_in = f"The narration is in {language} (BCP 47); write the terms in English.\n"
+    return (written_in if language else "") + f"{len(texts)} segments:\n" + "\n".join(lines)
 
 
 def _correction(problem: ValueError, segment_count: int) -> str:

@@ -67,7 +67,7 @@ class QueriesStage:
             )
             return keyword_terms(texts, job.text), f"{KEYWORDS} (llm not configured)"
         try:
-            return self.chat.terms(texts), self.chat.provider
+            return self.chat.terms(texts, job.options.language), self.chat.provider
         except ProviderUnavailable as exc:
             logger.warning("llm search terms failed (%s); using keywords instead", exc)
             return keyword_terms(texts, job.text), f"{KEYWORDS} (llm failed: {exc})"

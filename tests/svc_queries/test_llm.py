@@ -173,3 +173,20 @@ def test_an_answer_may_come_in_a_code_fence() -> None:
 def test_an_unusable_answer_says_what_is_wrong(content: str, problem: str) -> None:
     with pytest.raises(ValueError, match=re.escape(problem)):
         parse_terms(content, 1)
+
+
+def test_the_terms_are_asked_in_english_with_the_storys_language(chat_server: ChatServer) -> None:
+    # Given a chat model that answers with terms for each segment
+    chat_server.replies = [terms_answer(*GOOD_TERMS)]
+    writer = ChatTermWriter(chat_server.base_url, MODEL, None, TIMEOUT_SECONDS)
+
+    # When it is asked for the terms of a story told in French
+    writer.terms(list(LIGHTHOUSE_SEGMENT_TEXTS), language="fr-FR")
+
+    # Then the instructions ask for English terms, and the question names the story's language
+    [request] = chat_server.requests
+    instructions, question = (message["content"] for message in request["messages"])
+    assert "English search" in instructions
+    assert "in English, whatever the language" in instructions
+    assert "The narration is in fr-FR" in question
+    assert "write the terms in English" in question
