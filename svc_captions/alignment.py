@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from common.documents import Word
+from common.languages import split_words
 from svc_captions.correction import corrected_spans
 from svc_captions.heard import HeardWord
 from svc_captions.loudness import Loudness
@@ -27,9 +28,9 @@ class _SpokenUnit:
     sound: str
 
 
-def text_tokens(text: str) -> list[str]:
+def text_tokens(text: str, language: str | None = None) -> list[str]:
     """The words of the text as the user wrote them, punctuation attached."""
-    return text.split()
+    return split_words(text, language)
 
 
 def timed_tokens(

@@ -45,3 +45,19 @@ def heard_in_transcript(recognised: list[Word], phonemizer: Phonemizer) -> list[
             heard.append(HeardWord(sound, start, end, heard_in=index))
             start = end
     return heard
+
+
+def by_phoneme(heard: list[HeardWord]) -> list[HeardWord]:
+    """Each heard word cut into its phonemes, sharing its time, still heard in that word.
+
+    In a language written without spaces the text's words (a tokenizer's) and the voice's
+    words (espeak-ng's) are cut in different places; matched phoneme by phoneme, each text
+    word takes the time of the sounds that are its own.
+    """
+    phonemes: list[HeardWord] = []
+    for word in heard:
+        step = (word.end - word.start) / len(word.sound)
+        for index, phoneme in enumerate(word.sound):
+            start = word.start + index * step
+            phonemes.append(HeardWord(phoneme, start, start + step, word.heard_in))
+    return phonemes

@@ -12,10 +12,14 @@ from collections.abc import Sequence
 from piper.phonemize_espeak import EspeakPhonemizer
 
 from common.errors import ModelUnavailable
+from common.languages import ENGLISH, primary_language
 
 # Piper marks where each sentence's audio begins and ends; they are not speech.
 BOUNDARY_PHONEMES = ("^", "$")
 WORD_SEPARATOR = " "
+
+# espeak-ng names some languages otherwise than BCP 47 does.
+_ESPEAK_NAMES = {"zh": "cmn", "yue": "yue"}
 
 # espeak-ng keeps one voice selected in process-wide state: one phonemization at a time.
 _espeak_lock = threading.Lock()
@@ -52,6 +56,18 @@ def sound_key(phonemes: Sequence[str]) -> str:
     )
 
 
+def espeak_voice(language: str | None, english_voice: str) -> str:
+    """The espeak-ng voice that sounds out a text in ``language`` (None: English).
+
+    English keeps the configured accent; another language is its primary subtag ("pt-BR"
+    -> "pt"), which every espeak-ng language answers to.
+    """
+    primary = primary_language(language)
+    if primary == ENGLISH:
+        return english_voice
+    return _ESPEAK_NAMES.get(primary, primary)
+
+
 class Phonemizer:
     def __init__(self, espeak_voice: str) -> None:
         self.espeak_voice = espeak_voice
@@ -69,8 +85,9 @@ class Phonemizer:
                     sentences = self._espeak.phonemize(self.espeak_voice, text)
                 except RuntimeError as exc:
                     raise ModelUnavailable(
-                        f"espeak-ng has no voice {self.espeak_voice!r}; set T2V_ESPEAK_VOICE "
-                        f"to one it has, such as en-us ({exc})"
+                        f"espeak-ng has no voice {self.espeak_voice!r} to time the captions "
+                        f"with; for English set T2V_ESPEAK_VOICE to one it has, such as en-us "
+                        f"({exc})"
                     ) from exc
             phonemes = [
                 phoneme for sentence in sentences for phoneme in [*sentence, WORD_SEPARATOR]

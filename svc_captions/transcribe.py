@@ -7,6 +7,13 @@ from faster_whisper import WhisperModel
 
 from common.documents import Word
 from common.errors import ModelUnavailable, StageError
+from common.languages import primary_language
+
+# A multilingual faster-whisper model packaged for pip; no package bundles a whole one.
+MULTILINGUAL_HINT = (
+    "set T2V_WHISPER_MULTILINGUAL_MODEL to a multilingual faster-whisper model directory "
+    "(such as Systran/faster-whisper-base, copied onto this machine)"
+)
 
 
 def load_model(model: str | None, device: str, compute_type: str) -> WhisperModel:
@@ -32,11 +39,14 @@ def audio_seconds(wav_path: Path) -> float:
         raise StageError(f"the narration audio is not a readable WAV file ({exc})") from exc
 
 
-def transcribe_words(model: WhisperModel, wav_path: Path, duration: float) -> list[Word]:
-    """The words whisper recognises, as it spells them, with times inside the audio."""
+def transcribe_words(
+    model: WhisperModel, wav_path: Path, duration: float, language: str | None = None
+) -> list[Word]:
+    """The words whisper recognises in ``language`` (None: English), as it spells them, with
+    times inside the audio."""
     segments, _info = model.transcribe(
         str(wav_path),
-        language="en",
+        language=primary_language(language),
         word_timestamps=True,
         vad_filter=False,
         # Conditioning on the previous window lets one misheard window make whisper skip
