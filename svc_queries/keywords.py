@@ -1,13 +1,26 @@
 """Offline search terms: the concrete nouns and noun phrases a piece of text is about.
 
-Word classes come from the word lists in :mod:`svc_queries.wordlists` and a few endings, not
-from a tagger, so the terms are good guesses: "old lighthouse", "dark rocks", "waves".
+In English, word classes come from the word lists in :mod:`svc_queries.wordlists` and a few
+endings, not from a tagger, so the terms are good guesses: "old lighthouse", "dark rocks",
+"waves". Japanese and Chinese terms are the nouns their tokenizers' dictionaries name; in
+other languages they are the longest words left once the language's stop words are out.
 """
 
 import re
+import unicodedata
 from collections import Counter
+from functools import cache
 from typing import Literal, NamedTuple
 
+import stopwordsiso
+
+from common.languages import (
+    ENGLISH,
+    chinese_nouns,
+    japanese_nouns,
+    primary_language,
+    split_words,
+)
 from svc_queries.wordlists import (
     ABSTRACT_NOUNS,
     ADJECTIVES,
@@ -35,16 +48,30 @@ class Phrase(NamedTuple):
     text: str  # the noun with the word before it that describes it: "old lighthouse"
 
 
-def keyword_terms(texts: list[str], story: str) -> list[list[str]]:
-    """One to three search terms for each text; the story's main subject where a text has none."""
+# A footage search is a URL query: a term is letters, digits and a few joiners, and short.
+MAX_TERM_CHARS = 60
+_TERM_JOINERS = " -'"
+
+
+def keyword_terms(texts: list[str], story: str, language: str | None = None) -> list[list[str]]:
+    """One to three search terms for each text; the story's main subject where a text has none.
+
+    ``language`` is the story's (BCP 47); None is English.
+    """
+    if primary_language(language) != ENGLISH:
+        fallback = main_subject(story, language)
+        return [content_terms(text, language) or [fallback] for text in texts]
     names = proper_names(story)
     fallback = main_subject(story)
-    return [search_terms(text, names=names) or [fallback] for text in texts]
+    return [_url_safe(search_terms(text, names=names)) or [fallback] for text in texts]
 
 
-def main_subject(story: str) -> str:
+def main_subject(story: str, language: str | None = None) -> str:
     """What the whole story is most about, as one search term."""
-    terms = search_terms(story, limit=1, names=proper_names(story))
+    if primary_language(language) != ENGLISH:
+        terms = content_terms(story, language, limit=1)
+    else:
+        terms = _url_safe(search_terms(story, limit=1, names=proper_names(story)))
     return terms[0] if terms else LAST_RESORT_TERM
 
 
@@ -177,3 +204,66 @@ def _singular(word: str) -> str:
 
 def _looks_plural(word: str) -> bool:
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def content_terms(text: str, language: str | None, limit: int = 3) -> list[str]:
+    """Terms in a language other than English: its nouns where a dictionary tags them, else
+    its longest words that are no stop words; the most mentioned first."""
+    primary = primary_language(language)
+    stop_words = _stop_words(primary)
+    if primary == "ja":
+        candidates = japanese_nouns(text)
+    elif primary == "zh":
+        candidates = chinese_nouns(text)
+    else:
+        # lower(), not casefold(): a term keeps the Greek final sigma (φάρος).
+        candidates = [_bare(word).lower() for word in split_words(text, language)]
+        if primary == "ar":
+            candidates = [_without_and(word) for word in candidates]
+        # Without a tagger, a short word is most often a function word the list lacks.
+        candidates = [word for word in candidates if len(word) >= 3]
+    words = [
+        word
+        for word in _url_safe(candidates)
+        if word not in stop_words and not any(char.isdigit() for char in word)
+    ]
+    counts = Counter(words)
+    first_mention = {word: index for index, word in reversed(list(enumerate(words)))}
+    ranked = sorted(counts, key=lambda word: (-counts[word], -len(word), first_mention[word]))
+    return ranked[:limit]
+
+
+@cache
+def _stop_words(language: str) -> frozenset[str]:
+    """The language's stop words from the ISO lists bundled with stopwordsiso, if it has it."""
+    if not stopwordsiso.has_lang(language):
+        return frozenset()
+    return frozenset(word.lower() for word in stopwordsiso.stopwords(language))
+
+
+def _bare(word: str) -> str:
+    """The word without the punctuation written before or after it."""
+    start, end = 0, len(word)
+    while start < end and unicodedata.category(word[start])[0] not in "LN":
+        start += 1
+    while end > start and unicodedata.category(word[end - 1])[0] not in "LMN":
+        end -= 1
+    return word[start:end]
+
+
+def _without_and(word: str) -> str:
+    """An Arabic word without the "and" written onto it: والمنارة ("and the lighthouse")."""
+    return word[1:] if word.startswith("\u0648\u0627\u0644") and len(word) > 4 else word
+
+
+def _url_safe(terms: list[str]) -> list[str]:
+    """The terms with only letters, marks, digits and joiners, bounded, none empty."""
+    safe = []
+    for term in terms:
+        kept = "".join(
+            char for char in term if unicodedata.category(char)[0] in "LMN" or char in _TERM_JOINERS
+        )
+        kept = " ".join(kept.split())[:MAX_TERM_CHARS].strip(_TERM_JOINERS)
+        if kept:
+            safe.append(kept)
+    return safe

@@ -3,6 +3,10 @@
 from typing import NamedTuple
 
 from common.documents import CaptionGroup, Captions
+from common.languages import join_words
+
+# Full stops, in the Latin and the full-width (Chinese and Japanese) forms.
+SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
 
 
 class Span(NamedTuple):
@@ -13,15 +17,20 @@ class Span(NamedTuple):
     text: str
 
 
-def narration_spans(captions: Captions, story: str, target_seconds: float) -> list[Span]:
-    """The footage segments of the narration with their words, from 0 to its end."""
+def narration_spans(
+    captions: Captions, story: str, target_seconds: float, language: str | None = None
+) -> list[Span]:
+    """The footage segments of the narration with their words, from 0 to its end.
+
+    A segment's text is its caption groups' joined as the story's ``language`` joins words.
+    """
     segments = split_segments(captions, target_seconds)
     if not segments:
         # Nothing was heard (silence, or a transcription that failed): one segment, the story.
         return [Span(0.0, captions.duration, story)]
     bounds = segment_bounds(segments, captions.duration)
     return [
-        Span(start, end, " ".join(group.text for group in segment))
+        Span(start, end, join_words([group.text for group in segment], language))
         for segment, (start, end) in zip(segments, bounds, strict=True)
     ]
 
@@ -36,7 +45,7 @@ def split_segments(captions: Captions, target_seconds: float) -> list[list[Capti
     for group in captions.groups:
         current.append(group)
         length = group.end - current[0].start
-        sentence_done = group.text.endswith((".", "!", "?"))
+        sentence_done = group.text.endswith(SENTENCE_END)
         if length >= target_seconds or (sentence_done and length >= target_seconds / 2):
             segments.append(current)
             current = []

@@ -48,7 +48,7 @@ class QueriesStage:
         if paths.queries.exists():
             return StageResult(artifacts, REUSED)
         captions = load_document(Captions, input_artifact(job, paths, "captions"))
-        spans = narration_spans(captions, job.text, self.segment_seconds)
+        spans = narration_spans(captions, job.text, self.segment_seconds, job.options.language)
         terms, provider = self._terms(job, [span.text for span in spans])
         save_document(build_queries(spans, terms), paths.queries)
         report(f"({len(spans)} segments)")
@@ -59,15 +59,19 @@ class QueriesStage:
         and it answers, the keyword extractor otherwise."""
         wanted = job.options.query_provider or self.default_provider
         if wanted == KEYWORDS:
-            return keyword_terms(texts, job.text), KEYWORDS
+            return keyword_terms(texts, job.text, job.options.language), KEYWORDS
         if self.chat is None:
             logger.warning(
                 "the job asks for llm search terms but no chat model is configured "
                 "(T2V_LLM_BASE_URL, T2V_LLM_MODEL); using keywords instead"
             )
-            return keyword_terms(texts, job.text), f"{KEYWORDS} (llm not configured)"
+            return keyword_terms(
+                texts, job.text, job.options.language
+            ), f"{KEYWORDS} (llm not configured)"
         try:
             return self.chat.terms(texts, job.options.language), self.chat.provider
         except ProviderUnavailable as exc:
             logger.warning("llm search terms failed (%s); using keywords instead", exc)
-            return keyword_terms(texts, job.text), f"{KEYWORDS} (llm failed: {exc})"
+            return keyword_terms(
+                texts, job.text, job.options.language
+            ), f"{KEYWORDS} (llm failed: {exc})"
