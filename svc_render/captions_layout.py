@@ -8,17 +8,27 @@ A highlighted variant redraws only its word's rectangle over what all variants s
 import math
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from common.errors import StageError
 from common.messages import CaptionPosition, CaptionStyle
 from svc_render.captions_overlay import CaptionOverlay
+from svc_render.fonts import (
+    Box,
+    CaptionFonts,
+    FontFace,
+    TextRun,
+    caption_faces,
+    has_direction,
+    is_rtl,
+    warn_once_without_raqm,
+    written_language,
+)
 
-CaptionFont = ImageFont.FreeTypeFont | ImageFont.ImageFont
 RGB = tuple[int, int, int]
-Box = tuple[float, float, float, float]  # left, top, right, bottom
 
 # Font size as a fraction of the frame's short side, so landscape text is not huge.
 FONT_SCALE = 1 / 11
@@ -93,16 +103,23 @@ def parse_hex_color(text: str) -> RGB:
 
 
 @dataclass(frozen=True)
+class PlacedRun:
+    run: TextRun
+    offset: float  # from the word's left edge
+
+
+@dataclass(frozen=True)
 class PlacedWord:
     text: str
-    x: float  # where Pillow draws it on the caption image
+    x: float  # the left end of its baseline on the caption image
     y: float
     ink: Box  # all that is drawn for it, outline included
+    runs: tuple[PlacedRun, ...] = ()
 
     def moved(self, right: float, down: float) -> "PlacedWord":
         left, top, ink_right, bottom = self.ink
         ink = (left + right, top + down, ink_right + right, bottom + down)
-        return PlacedWord(self.text, self.x + right, self.y + down, ink)
+        return PlacedWord(self.text, self.x + right, self.y + down, ink, self.runs)
 
     def on_whole_pixels(self) -> "PlacedWord":
         # Pillow sets text at a fractional place differently when drawing into a patch of
@@ -116,13 +133,14 @@ class CaptionLayout:
     layout have the same wrap, place and size, so the text stays still as the highlight moves.
     """
 
-    words: list[PlacedWord]
-    font: CaptionFont
+    words: list[PlacedWord]  # in reading order, wherever each stands on its line
+    fonts: CaptionFonts
     font_size: int
     paint: CaptionPaint
     image_size: tuple[int, int]  # even sides
     left: int  # of the image in the frame; even
     top: int
+    rtl: bool  # lines run right to left, the first word on the right
 
 
 def lay_out_caption(
@@ -131,26 +149,42 @@ def lay_out_caption(
     height: int,
     style: CaptionStyle,
     font_path: Path | None,
+    spaced: list[bool] | None = None,
+    language: str | None = None,
 ) -> CaptionLayout:
-    """Wrap ``words`` to the frame's width and place them where ``style.position`` says."""
+    """Wrap ``words`` to the frame's width and place them where ``style.position`` says.
+
+    ``spaced`` says which words a space parts from the one before (not so in Japanese or
+    Chinese); every word is, unless it says otherwise. Lines break only between words.
+    ``language``, a BCP 47 tag, picks a face's forms for it; else the text's scripts do.
+    """
+    gaps = [True] * len(words) if spaced is None else [False, *spaced[1:]]
+    rtl = is_rtl(" ".join(words))
+    if rtl:
+        warn_once_without_raqm()
     max_text_width = width - 2 * round(width * SIDE_MARGIN)
-    font, size = _fitting_font(
-        words, _wanted_font_size(style, width, height), max_text_width, font_path
+    faces = caption_faces(font_path)
+    language = language or written_language("".join(words))
+    fonts = _fitting_fonts(
+        words, _wanted_font_size(style, width, height), max_text_width, faces, language
     )
-    placed = _place_words(_wrap(words, font, max_text_width), font, size)
+    measured = [_measured(word, fonts) for word in words]
+    lines = _wrap(measured, gaps, fonts.space, max_text_width)
+    placed = _place_words(lines, measured, gaps, fonts, rtl)
     ink_left, ink_top, ink_right, ink_bottom = _union([word.ink for word in placed])
-    padding = BOX_PADDING * size if style.box else 1
+    padding = BOX_PADDING * fonts.size if style.box else 1
     image_left, image_width = _fitted_span(ink_left, ink_right, padding, width)
     image_top, image_height = _fitted_span(ink_top, ink_bottom, padding, height)
     on_image = [word.moved(-image_left, -image_top).on_whole_pixels() for word in placed]
     return CaptionLayout(
         words=on_image,
-        font=font,
-        font_size=size,
+        fonts=fonts,
+        font_size=fonts.size,
         paint=CaptionPaint.of(style),
         image_size=(image_width, image_height),
         left=_even((width - image_width) / 2),
         top=_caption_top(image_height, width, height, style.position),
+        rtl=rtl,
     )
 
 
@@ -165,16 +199,12 @@ def _box_and_outlines(layout: CaptionLayout) -> Image.Image:
     paint = layout.paint
     outlines = Image.new("RGBA", layout.image_size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(outlines)
+    stroke = _outline_width(layout.font_size)
     # Every outline before any letter, so no word's outline covers a neighbour's letters.
     for word in layout.words:
-        draw.text(
-            (word.x, word.y),
-            word.text,
-            font=layout.font,
-            fill=paint.outline,
-            stroke_width=_outline_width(layout.font_size),
-            stroke_fill=paint.outline,
-        )
+        for placed in word.runs:
+            at = (word.x + placed.offset, word.y)
+            layout.fonts.draw(draw, at, placed.run, paint.outline, stroke, paint.outline)
     return Image.alpha_composite(_box(layout), outlines) if paint.box else outlines
 
 
@@ -194,24 +224,10 @@ def _with_letters(
         if not _overlap(word.ink, shown):
             continue
         color = paint.highlight if number == highlighted_word else paint.text
-        draw.text(
-            (word.x - left, word.y - top),
-            word.text,
-            font=layout.font,
-            fill=color,
-            stroke_width=thickening,
-            stroke_fill=color,
-        )
+        for placed in word.runs:
+            at = (word.x + placed.offset - left, word.y - top)
+            layout.fonts.draw(draw, at, placed.run, color, thickening, color)
     return image
-
-
-def load_caption_font(font_path: Path | None, size: int) -> CaptionFont:
-    if font_path is None:
-        return ImageFont.load_default(size=size)
-    try:
-        return ImageFont.truetype(str(font_path), size)
-    except OSError as exc:
-        raise StageError(f"cannot load the caption font {font_path}") from exc
 
 
 def _wanted_font_size(style: CaptionStyle, width: int, height: int) -> int:
@@ -220,46 +236,122 @@ def _wanted_font_size(style: CaptionStyle, width: int, height: int) -> int:
     return max(MIN_FONT_SIZE, round(min(width, height) * FONT_SCALE))
 
 
-def _fitting_font(
-    words: list[str], size: int, max_width: int, font_path: Path | None
-) -> tuple[CaptionFont, int]:
-    """The font at ``size``, or smaller where the widest word would not fit ``max_width``."""
-    font = load_caption_font(font_path, size)
-    while size > MIN_FONT_SIZE and max(font.getlength(word) for word in words) > max_width:
+def _fitting_fonts(
+    words: list[str],
+    size: int,
+    max_width: int,
+    faces: tuple[FontFace, ...],
+    language: str | None,
+) -> CaptionFonts:
+    """The faces at ``size``, or smaller where the widest word would not fit ``max_width``."""
+    fonts = CaptionFonts(faces, size, language)
+    while size > MIN_FONT_SIZE and max(_width(word, fonts) for word in words) > max_width:
         size = max(MIN_FONT_SIZE, size - max(1, size // 10))
-        font = load_caption_font(font_path, size)
-    return font, size
+        fonts = CaptionFonts(faces, size, language)
+    return fonts
 
 
 def _outline_width(size: int) -> int:
     return max(1, round(size * OUTLINE_WIDTH))
 
 
-def _wrap(words: list[str], font: CaptionFont, max_width: int) -> list[list[str]]:
-    lines: list[list[str]] = []
-    for word in words:
-        if lines and font.getlength(" ".join([*lines[-1], word])) <= max_width:
-            lines[-1].append(word)
+@dataclass(frozen=True)
+class _MeasuredWord:
+    text: str
+    runs: tuple[PlacedRun, ...]  # left to right as drawn
+    width: float
+    ink: Box  # from the left end of its baseline
+
+
+def _width(word: str, fonts: CaptionFonts) -> float:
+    return sum(fonts.length(run) for run in fonts.runs(word))
+
+
+def _measured(word: str, fonts: CaptionFonts) -> _MeasuredWord:
+    """``word``'s runs side by side; a right-to-left word's first run on the right."""
+    runs = fonts.runs(word)
+    in_view = list(reversed(runs)) if is_rtl(word) else runs
+    placed, inks, offset = [], [], 0.0
+    stroke = _outline_width(fonts.size)
+    for run in in_view:
+        placed.append(PlacedRun(run, offset))
+        left, top, right, bottom = fonts.ink(run, stroke)
+        inks.append((left + offset, top, right + offset, bottom))
+        offset += fonts.length(run)
+    ink = _union(inks) if inks else (0.0, 0.0, 0.0, 0.0)
+    return _MeasuredWord(word, tuple(placed), offset, ink)
+
+
+def _wrap(
+    words: list[_MeasuredWord], gaps: list[bool], space: float, max_width: int
+) -> list[list[int]]:
+    """Word numbers by line, each line as full as fits; a word is never split."""
+    lines: list[list[int]] = []
+    line_width = 0.0
+    for number, word in enumerate(words):
+        gap = space if gaps[number] else 0.0
+        if lines and line_width + gap + word.width <= max_width:
+            lines[-1].append(number)
+            line_width += gap + word.width
         else:
-            lines.append([word])
+            lines.append([number])
+            line_width = word.width
     return lines
 
 
-def _place_words(lines: list[list[str]], font: CaptionFont, size: int) -> list[PlacedWord]:
-    """Each word where it falls in its line, each line centred on x = 0."""
-    line_height = round(size * LINE_HEIGHT)
-    placed: list[PlacedWord] = []
-    for number, line in enumerate(lines):
-        line_left = -font.getlength(" ".join(line)) / 2
-        for position, word in enumerate(line):
-            # The width of the words before it and a space, as the whole line would set them.
-            before = " ".join(line[:position])
-            offset = font.getlength(f"{before} ") if before else 0.0
-            ink = font.getbbox(word, stroke_width=_outline_width(size))
-            placed.append(
-                PlacedWord(word, 0.0, 0.0, ink).moved(line_left + offset, number * line_height)
-            )
-    return placed
+def _place_words(
+    lines: list[list[int]],
+    words: list[_MeasuredWord],
+    gaps: list[bool],
+    fonts: CaptionFonts,
+    rtl: bool,
+) -> list[PlacedWord]:
+    """Each word where it falls in its line, each line centred on x = 0; in reading order."""
+    line_height = round(fonts.size * LINE_HEIGHT)
+    placed: dict[int, PlacedWord] = {}
+    for line_number, line in enumerate(lines):
+        in_view = _visual_order(line, [words[number].text for number in line], rtl)
+        widths = [words[number].width for number in in_view]
+        spaces = [_space_between(a, b, gaps, fonts.space) for a, b in pairwise(in_view)]
+        x = -(sum(widths) + sum(spaces)) / 2
+        for position, number in enumerate(in_view):
+            word = words[number]
+            at_origin = PlacedWord(word.text, 0.0, 0.0, word.ink, word.runs)
+            placed[number] = at_origin.moved(x, line_number * line_height)
+            x += word.width + (spaces[position] if position < len(spaces) else 0.0)
+    return [placed[number] for number in range(len(words))]
+
+
+def _space_between(first: int, second: int, gaps: list[bool], space: float) -> float:
+    # Neighbours in reading order keep what parts them in the text; others, a space.
+    if abs(first - second) == 1 and not gaps[max(first, second)]:
+        return 0.0
+    return space
+
+
+def _visual_order(numbers: list[int], texts: list[str], rtl: bool) -> list[int]:
+    """A line's words left to right: the Unicode bidirectional reordering, word by word.
+
+    In a right-to-left line, right-to-left words sit at level 1 and left-to-right ones
+    (a Latin name in Arabic) at 2, so a run of them keeps its own order; in a left-to-right
+    line, right-to-left words sit at level 1. Words with no direction take the line's.
+    """
+    base = 1 if rtl else 0
+    levels = [(1 if is_rtl(text) else 2 * base) if has_direction(text) else base for text in texts]
+    order = list(numbers)
+    for level in range(max(levels, default=0), 0, -1):
+        start = 0
+        while start < len(order):
+            if levels[start] < level:
+                start += 1
+                continue
+            end = start
+            while end < len(order) and levels[end] >= level:
+                end += 1
+            order[start:end] = reversed(order[start:end])
+            levels[start:end] = reversed(levels[start:end])
+            start = end
+    return order
 
 
 def _union(boxes: list[Box]) -> Box:

@@ -23,6 +23,7 @@ class CaptionTrack:
         height: int,
         style: CaptionStyle,
         font_path: Path | None,
+        language: str | None = None,
     ) -> None:
         shown = [group for group in groups if group.text.strip()] if style.enabled else []
         self._groups = sorted(shown, key=lambda group: group.start)
@@ -31,6 +32,7 @@ class CaptionTrack:
         self._height = height
         self._style = style
         self._font_path = font_path
+        self._language = language  # the job's, a BCP 47 tag; None: the text's scripts say
         # Time only moves forward, so the group on screen is the only one worth keeping.
         self._on_screen: tuple[int, _GroupOnScreen] | None = None
 
@@ -40,7 +42,11 @@ class CaptionTrack:
             return None
         if self._on_screen is None or self._on_screen[0] != index:
             group = _GroupOnScreen(
-                self._groups[index], self._width, self._height, self._style, self._font_path
+                self._groups[index],
+                (self._width, self._height),
+                self._style,
+                self._font_path,
+                self._language,
             )
             self._on_screen = (index, group)
         return self._on_screen[1].overlay_at(seconds)
@@ -51,6 +57,8 @@ class SpokenWords:
     """The words a caption shows, and when each of them is being said."""
 
     texts: list[str]
+    # Whether a space parts each word from the one before, as the caption's text has it.
+    spaced: list[bool]
     # When each word starts, never decreasing; empty when no timing fits the text.
     starts: list[float]
     end: float  # when the last word is done
@@ -67,17 +75,35 @@ def spoken_words(group: CaptionGroup) -> SpokenWords:
     """The group's words with their timings, clamped to the group's time on screen."""
     timed = [word for word in group.words if word.text.strip()]
     texts = [" ".join(word.text.split()) for word in timed]
-    if not timed or " ".join(texts) != " ".join(group.text.split()):
+    spaced = _spacing(" ".join(group.text.split()), texts)
+    if not timed or spaced is None:
         if timed:
             logger.debug("caption %r: word timings do not match its text", group.text)
-        return SpokenWords(group.text.split(), [], group.start)
+        untimed = group.text.split()
+        return SpokenWords(untimed, [True] * len(untimed), [], group.start)
     starts: list[float] = []
     for word in timed:
         # Out-of-order or out-of-range timings must not send the highlight backwards.
         earliest = starts[-1] if starts else group.start
         starts.append(min(max(word.start, earliest), group.end))
     end = min(max(timed[-1].end, starts[-1]), group.end)
-    return SpokenWords(texts, starts, end)
+    return SpokenWords(texts, spaced, starts, end)
+
+
+def _spacing(text: str, words: list[str]) -> list[bool] | None:
+    """Whether a space comes before each of ``words`` in ``text``; None where they do not
+    spell it. Japanese and Chinese captions put none between their words.
+    """
+    spaced: list[bool] = []
+    position = 0
+    for word in words:
+        rest = text[position:]
+        unspaced = rest.lstrip()
+        if not unspaced.startswith(word):
+            return None
+        spaced.append(len(unspaced) < len(rest))
+        position = len(text) - len(unspaced) + len(word)
+    return spaced if not text[position:].strip() else None
 
 
 class _GroupOnScreen:
@@ -86,14 +112,17 @@ class _GroupOnScreen:
     def __init__(
         self,
         group: CaptionGroup,
-        width: int,
-        height: int,
+        frame_size: tuple[int, int],
         style: CaptionStyle,
         font_path: Path | None,
+        language: str | None,
     ) -> None:
+        width, height = frame_size
         self._words = spoken_words(group)
         self._highlighting = style.highlight and bool(self._words.starts)
-        layout = lay_out_caption(self._words.texts, width, height, style, font_path)
+        layout = lay_out_caption(
+            self._words.texts, width, height, style, font_path, self._words.spaced, language
+        )
         self._variants = CaptionVariants(layout)
         # The highlight only moves forward, so an earlier variant is never shown again.
         self._drawn: tuple[int | None, CaptionOverlay] | None = None

@@ -9,7 +9,8 @@ class RenderSettings(Settings):
     # libx264's speed/size trade-off and quality (lower crf: better and bigger).
     render_preset: str = "veryfast"
     render_crf: int = 23
-    # A TrueType/OpenType font for captions; Pillow's built-in scalable font when unset.
+    # A TrueType/OpenType font for captions, tried first for each character; the bundled
+    # Noto faces draw whatever it has no glyph for, and all of it when unset.
     font_path: Path | None = None
     # Integrated loudness (LUFS) the narration is brought to; -16 suits phones and social video.
     loudness_target: float = -16.0
