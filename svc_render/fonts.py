@@ -1,7 +1,7 @@
 """The fonts captions are drawn in, chosen character by character so none shows as a box.
 
 Noto faces installed as Python packages cover Latin, Cyrillic and Greek (Noto Sans), Arabic,
-Devanagari, and Chinese, Japanese and Korean (Noto Sans CJK). Each character takes the first
+Devanagari, Thai, and Chinese, Japanese and Korean (Noto Sans CJK). Each character takes the first
 face whose character map has it, a configured font first; marks and joiners stay with the
 character before them so a cluster is shaped by one face. A character no face has is left
 out and logged rather than drawn as a missing-glyph box.
@@ -29,6 +29,7 @@ BUNDLED_FONTS = (
     ("fontpkg_noto_sans", "files/NotoSans[wdth,wght].ttf"),
     ("fontpkg_noto_sans_arabic", "files/NotoSansArabic[wdth,wght].ttf"),
     ("fontpkg_noto_sans_devanagari", "files/NotoSansDevanagari[wdth,wght].ttf"),
+    ("fontpkg_noto_sans_thai", "files/NotoSansThai[wdth,wght].ttf"),
     ("cvttf_NotoSansCJK_Bold", "NotoSansCJKtc-Bold.otf"),
 )
 # Zero-width joiners and variation selectors belong to the character before them.
