@@ -149,9 +149,7 @@ class CaptionFonts:
         for character in word:
             face = self._face_of(character, runs[-1].face if runs else None)
             if face is None:
-                logger.warning(
-                    "no caption font has %r (U+%04X); left out", character, ord(character)
-                )
+                _warn_missing(character)
                 continue
             if runs and runs[-1].face == face:
                 runs[-1] = TextRun(runs[-1].text + character, face, runs[-1].rtl)
@@ -234,6 +232,12 @@ def _loaded(path: Path, size: int, shaped: bool) -> ImageFont.FreeTypeFont:
     # A variable face stays at its default, regular weight: the layout thickens every face
     # alike with a stroke in the letters' own colour.
     return font
+
+
+@cache
+def _warn_missing(character: str) -> None:
+    # Once a process: a caption language with no bundled font would say it on every word.
+    logger.warning("no caption font has %r (U+%04X); left out", character, ord(character))
 
 
 @cache

@@ -13,7 +13,13 @@ from common.documents import CaptionGroup, Word
 from common.messages import CaptionStyle
 from svc_render.captions_layout import CaptionLayout, CaptionVariants, lay_out_caption
 from svc_render.captions_track import CaptionTrack, spoken_words
-from svc_render.fonts import CaptionFonts, TextRun, caption_faces, raqm_layout
+from svc_render.fonts import (
+    CaptionFonts,
+    TextRun,
+    bundled_font_paths,
+    caption_faces,
+    raqm_layout,
+)
 from svc_render.frames import frame_from_rgb
 from tests.svc_render.media import solid, to_rgb
 
@@ -197,11 +203,11 @@ def test_a_character_no_face_has_is_left_out_and_logged(caplog: pytest.LogCaptur
 
     # When it is cut into runs
     with caplog.at_level(logging.WARNING):
-        runs = fonts.runs(f"ok{UNMAPPED}")
+        runs = fonts.runs(f"ok{UNMAPPED}\U0010fffc")
 
     # Then the character is left out, and said so
     assert "".join(run.text for run in runs) == "ok"
-    assert "no caption font has" in caplog.text
+    assert "U+10FFFC" in caplog.text
 
 
 def test_japanese_word_timings_are_matched_without_spaces() -> None:
@@ -221,3 +227,18 @@ def test_japanese_word_timings_are_matched_without_spaces() -> None:
     assert spoken.starts == [0.0, 0.5, 1.0]
     track = CaptionTrack([group], WIDTH, HEIGHT, STYLE, None, language="ja")
     assert track.overlay_at(0.6) is not None
+
+
+def test_a_configured_font_comes_first_and_the_bundled_ones_fill_its_gaps() -> None:
+    # Given a configured font with Latin letters but no Han characters
+    configured = bundled_font_paths()[2]
+    words = ["Hello", "東京"]
+
+    # When a caption mixing both is laid out
+    layout = lay_out_caption(words, WIDTH, HEIGHT, STYLE, configured)
+
+    # Then the Latin word comes from the configured font, and Han from a bundled one
+    latin, han = (word.runs[0].run for word in layout.words)
+    assert layout.fonts.faces[latin.face].path == configured
+    assert layout.fonts.faces[han.face].path != configured
+    assert all(layout.fonts.faces[han.face].has(character) for character in "東京")
