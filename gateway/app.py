@@ -23,6 +23,7 @@ from gateway.routes import api_router, metrics_router, plain_routes, probe_route
 from gateway.routes.studio import install_studio
 from gateway.settings import GatewaySettings
 from gateway.store import Quota, open_job_store
+from gateway.story.worker import StoryWriter
 from gateway.timeouts import RequestTimeoutMiddleware
 from gateway.webhooks.deliverer import WebhookDeliverer
 
@@ -41,6 +42,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         broker = BrokerLink(app_settings, store)
         sweeper = RetentionSweeper(app_settings, store)
         webhooks = WebhookDeliverer(app_settings, store)
+        stories = StoryWriter(app_settings, store, broker)
         app.state.store = store
         app.state.broker = broker
         job_metrics = JobCollector(store, broker)
@@ -49,14 +51,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             running_jobs=app_settings.max_running_jobs_per_key,
             video_seconds_per_day=app_settings.video_seconds_per_day_per_key,
         )
-        app.state.intake = Intake(store, broker, quota)
+        app.state.intake = Intake(store, broker, quota, on_topic=stories.wake)
         await broker.start(_FIRST_CONNECTION_WAIT)
         sweeper.start()
         webhooks.start()
+        stories.start()
         try:
             async with mcp_endpoint.running():
                 yield
         finally:
+            await asyncio.to_thread(stories.stop)
             await asyncio.to_thread(sweeper.stop)
             await asyncio.to_thread(webhooks.stop)
             await broker.stop()

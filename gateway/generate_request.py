@@ -14,14 +14,25 @@ from pydantic import TypeAdapter, ValidationError
 
 from common.documents import VoiceCatalog
 from common.messages import JobOptions, LanguageTag
-from gateway.budget import over_budget
+from gateway.budget import estimate_pixel_frames, over_budget
 from gateway.deps import SettingsDep
-from gateway.schemas import GenerateRequest
+from gateway.schemas import GenerateRequest, TopicRequest
 from gateway.settings import GatewaySettings
+from gateway.store import StoryTopic
+from gateway.story.writing import (
+    DEFAULT_TARGET_SECONDS,
+    MAX_TONE_CHARS,
+    MAX_TOPIC_CHARS,
+    MIN_TARGET_SECONDS,
+)
 from gateway.voices import read_voice_catalog
 from gateway.webhooks.urls import WebhookRefused, check_webhook_url
 
 NO_TEXT_MESSAGE = "No text provided in request body"
+NO_CHAT_MODEL_MESSAGE = (
+    "Stories from a topic need a chat model: the gateway needs T2V_LLM_BASE_URL and "
+    "T2V_LLM_MODEL (and T2V_LLM_API_KEY if the endpoint asks for a key)"
+)
 FORM_UPLOAD_MESSAGE = (
     "Unsupported content type multipart/form-data: "
     'send JSON such as {"text": "..."} with Content-Type: application/json'
@@ -37,7 +48,9 @@ def body_limit(max_text_chars: int) -> int:
     return max_text_chars * _BYTES_PER_CHAR + _BODY_OVERHEAD_BYTES
 
 
-async def read_generate_request(request: Request, settings: SettingsDep) -> GenerateRequest:
+async def read_generate_request(
+    request: Request, settings: SettingsDep
+) -> GenerateRequest | TopicRequest:
     if request.headers.get("content-type", "").lower().startswith("multipart/"):
         raise HTTPException(status_code=415, detail=FORM_UPLOAD_MESSAGE)
     body = await _read_body(request, body_limit(settings.max_text_chars))
@@ -46,6 +59,8 @@ async def read_generate_request(request: Request, settings: SettingsDep) -> Gene
     # ValueError: invalid JSON or UTF-8; RecursionError: arrays nested thousands deep.
     except (ValueError, RecursionError):
         raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE) from None
+    if isinstance(document, dict) and "topic" in document:
+        return check_topic_document(document, settings)
     return check_generate_document(document, settings)
 
 
@@ -80,6 +95,79 @@ def check_generate_document(document: Any, settings: GatewaySettings) -> Generat
     if too_costly is not None:
         raise HTTPException(status_code=413, detail=too_costly)
     return GenerateRequest(text=text, options=options)
+
+
+def check_topic_document(document: dict[str, Any], settings: GatewaySettings) -> TopicRequest:
+    """A job asked for by topic (see gateway.story), or the HTTPException that refuses it."""
+    if "text" in document:
+        raise HTTPException(status_code=400, detail="Send either text or topic, not both")
+    if not settings.llm_configured:
+        raise HTTPException(status_code=400, detail=NO_CHAT_MODEL_MESSAGE)
+    topic = document["topic"]
+    if not isinstance(topic, str) or not topic.strip():
+        raise HTTPException(status_code=400, detail="Invalid topic: a non-empty string")
+    if len(topic) > MAX_TOPIC_CHARS or not _is_valid_unicode(topic):
+        raise HTTPException(
+            status_code=400,
+            detail=f"Invalid topic: at most {MAX_TOPIC_CHARS} characters of valid Unicode",
+        )
+    story = StoryTopic(
+        topic=topic.strip(),
+        target_seconds=_target_seconds(document.get("target_seconds"), settings),
+        tone=_tone(document.get("tone")),
+    )
+    options = _parse_options(document.get("options"))
+    catalog = read_voice_catalog(settings.data_dir)
+    if options.voice is not None:
+        _check_voice(options.voice, catalog)
+    options = _with_language(options, catalog)
+    options = _with_webhook(options, settings)
+    # Checked again on the story itself once it is written.
+    pixel_frames = estimate_pixel_frames(story.target_seconds, options)
+    if pixel_frames > settings.max_render_pixel_frames:
+        raise HTTPException(
+            status_code=413,
+            detail=f"Rendering {options.width}x{options.height} at {options.fps} fps for "
+            f"{story.target_seconds:g} s is over the limit (T2V_MAX_RENDER_PIXEL_FRAMES): ask "
+            "for a smaller size, fewer frames per second or a shorter target_seconds",
+        )
+    return TopicRequest(
+        topic=story.topic, target_seconds=story.target_seconds, tone=story.tone, options=options
+    )
+
+
+def _target_seconds(value: Any, settings: GatewaySettings) -> float:
+    longest = settings.max_video_seconds
+    if value is None:
+        return min(DEFAULT_TARGET_SECONDS, longest)
+    # bool is an int to Python, not a number of seconds to a client.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not MIN_TARGET_SECONDS <= value <= longest
+    ):
+        raise HTTPException(
+            status_code=400,
+            detail=f"Invalid target_seconds: a number from {MIN_TARGET_SECONDS:g} to "
+            f"{longest:g} (T2V_MAX_VIDEO_SECONDS)",
+        )
+    return float(value)
+
+
+def _tone(value: Any) -> str | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > MAX_TONE_CHARS
+        or not value.isprintable()
+    ):
+        raise HTTPException(
+            status_code=400,
+            detail=f"Invalid tone: a few words on one line, at most {MAX_TONE_CHARS} characters",
+        )
+    return value.strip()
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -173,4 +261,4 @@ def _parse_options(options: Any) -> JobOptions:
         ) from None
 
 
-GenerateRequestDep = Annotated[GenerateRequest, Depends(read_generate_request)]
+GenerateRequestDep = Annotated[GenerateRequest | TopicRequest, Depends(read_generate_request)]

@@ -8,6 +8,7 @@ serves all of them, and the sync happens on a worker thread rather than in the e
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 
 from common.errors import BrokerUnavailable
 from common.logs import job_context
@@ -15,16 +16,23 @@ from common.messages import JobOptions
 from gateway.access import Caller
 from gateway.broker import BrokerLink
 from gateway.budget import estimate_video_seconds
-from gateway.store import Job, JobStore, Quota, new_job
+from gateway.store import Job, JobStore, Quota, StoryTopic, new_job
 
 logger = logging.getLogger(__name__)
 
 
 class Intake:
-    def __init__(self, store: JobStore, broker: BrokerLink, quota: Quota) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        broker: BrokerLink,
+        quota: Quota,
+        on_topic: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
         self._broker = broker
         self._quota = quota
+        self._on_topic = on_topic
         self._waiting: list[tuple[Job, Quota | None, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -45,6 +53,27 @@ class Intake:
         quota = None if caller.sees_all else self._quota
         # A client that disconnects must not leave a job stored but never queued.
         await asyncio.shield(self._store_then_queue(job, quota))
+        return job
+
+    async def accept_topic(self, topic: StoryTopic, options: JobOptions, caller: Caller) -> Job:
+        """Store a new job whose story is still to be written, for ``caller``.
+
+        The story worker (gateway.story.worker) writes it and queues the job; until then
+        its quota counts the target length. Raise QuotaExceeded as :meth:`accept` does.
+        """
+        job = new_job(
+            str(uuid.uuid4()),
+            "",
+            options,
+            owner=caller.key_id,
+            video_seconds=topic.target_seconds,
+            topic=topic,
+        )
+        quota = None if caller.sees_all else self._quota
+        await asyncio.shield(self._stored(job, quota))
+        with job_context(job.job_id):
+            logger.info("job stored to write its story (topic of %d characters)", len(topic.topic))
+        self._on_topic()
         return job
 
     async def _store_then_queue(self, job: Job, quota: Quota | None) -> None:

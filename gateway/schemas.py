@@ -19,6 +19,23 @@ class GenerateRequest(BaseModel):
     options: JobOptions = Field(default_factory=JobOptions)
 
 
+class TopicRequest(BaseModel):
+    """A job whose story the gateway's chat model writes; then it goes on as any other."""
+
+    topic: str = Field(
+        min_length=1, pattern=r"\S", description="What the story is about, in a few words"
+    )
+    target_seconds: float | None = Field(
+        default=None,
+        description="About how long the narration should run; default 60 s, at most the "
+        "gateway's longest video (T2V_MAX_VIDEO_SECONDS)",
+    )
+    tone: str | None = Field(
+        default=None, description='A few words, e.g. "calm", "playful", "suspenseful"'
+    )
+    options: JobOptions = Field(default_factory=JobOptions)
+
+
 class GenerateAccepted(BaseModel):
     job_id: str
     status: Literal["queued"] = "queued"
@@ -67,6 +84,11 @@ class WebhookDetail(BaseModel):
 
 class JobDetail(JobSummary):
     updated_at: float = Field(description="Unix seconds of the last change")
+    topic: str | None = Field(default=None, description="Present for a job asked for by topic")
+    text: str | None = Field(
+        default=None,
+        description="The story narrated; for a job asked for by topic, present once written",
+    )
     stages: list[StageDetail] = Field(description="The stages that have finished, in order")
     webhooks: list[WebhookDetail] | None = Field(
         default=None, description="Present when the job has a webhook: each event's delivery"

@@ -6,12 +6,15 @@ from typing import Annotated, Self
 from pydantic import BeforeValidator, Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import NoDecode
 
+from common.llm import LlmSettings
 from common.messages import MAX_TEXT_CHARS
-from common.settings import Settings, split_commas
+from common.settings import split_commas
 from gateway.webhooks.urls import WebhookRefused, check_webhook_url
 
 
-class GatewaySettings(Settings):
+class GatewaySettings(LlmSettings):
+    # With a chat model (T2V_LLM_BASE_URL, T2V_LLM_MODEL: see common.llm) the gateway
+    # takes jobs by topic and writes their stories (gateway.story).
     host: str = "0.0.0.0"
     port: int = 5000
     # A line per request costs more than answering a status poll; job events are logged

@@ -27,9 +27,10 @@ from gateway.schemas import (
     JobList,
     JobSummary,
     StageDetail,
+    TopicRequest,
     WebhookDetail,
 )
-from gateway.store import TERMINAL_STATUSES, Job
+from gateway.store import TERMINAL_STATUSES, Job, StoryTopic
 from gateway.webhooks.table import WebhookDelivery
 from gateway.webhooks.urls import shown_url
 
@@ -68,8 +69,15 @@ _NEW_JOB_LINKS = {
 async def generate(
     job_request: GenerateRequestDep, intake: IntakeDep, caller: CallerDep
 ) -> GenerateAccepted:
-    """Queue a video for `{"text": "...", "options": {...}}`; options are optional."""
-    job = await intake.accept(job_request.text, job_request.options, caller)
+    """Queue a video for `{"text": "...", "options": {...}}`; options are optional.
+
+    Or for `{"topic": "...", "target_seconds": 60, "tone": "..."}`: the gateway's chat model
+    writes the story first (the gateway needs `T2V_LLM_BASE_URL` and `T2V_LLM_MODEL`)."""
+    if isinstance(job_request, TopicRequest):
+        topic = StoryTopic.model_validate(job_request.model_dump(exclude={"options"}))
+        job = await intake.accept_topic(topic, job_request.options, caller)
+    else:
+        job = await intake.accept(job_request.text, job_request.options, caller)
     return GenerateAccepted(job_id=job.job_id)
 
 
@@ -132,6 +140,9 @@ def job_detail(
     return JobDetail(
         **summary.model_dump(),
         updated_at=job.updated_at,
+        topic=job.topic.topic if job.topic is not None else None,
+        # Empty while a topic's story is being written.
+        text=job.text or None,
         stages=[
             StageDetail(stage=name, provider=report.provider, seconds=round(report.seconds, 3))
             for name in STAGE_NAMES

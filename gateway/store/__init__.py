@@ -15,6 +15,7 @@ from gateway.store.records import (
     Job,
     JobPage,
     Quota,
+    StoryTopic,
     new_job,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "JobPage",
     "JobStore",
     "Quota",
+    "StoryTopic",
     "new_job",
     "open_job_store",
 ]

@@ -29,6 +29,7 @@ from gateway.store.records import (
     Job,
     JobPage,
     Quota,
+    StoryTopic,
 )
 from gateway.store.sqlite import SqliteDatabase
 from gateway.webhooks import table as webhooks
@@ -65,7 +66,7 @@ class JobStore:
         PostgreSQL each owner's checks wait for the other transactions checking the same
         owner to end (an advisory lock per owner); SQLite lets one writer in at a time anyway.
         """
-        rows = [{**asdict(job), "options": job.options.model_dump_json()} for job in jobs]
+        rows = [_row_of(job) for job in jobs]
         insert = self._queries.insert(list(rows[0]))
         checked = quotas or [None] * len(jobs)
         refusals: list[QuotaExceeded | None] = []
@@ -175,6 +176,45 @@ class JobStore:
             if session.count(queries.CANCEL, parameters) != 1:
                 return False
             session.count(self._queries.enqueue_end(), {"job_id": job_id, "now": now})
+            return True
+
+    def claim_story(self, now: float, lease: float) -> Job | None:
+        """Take the oldest job waiting for its story, whose lease is free, until ``lease``.
+
+        ``lease`` also names the claim: only its holder's steps below take effect.
+        """
+        rows = self._rows(self._queries.claim_story(), {"now": now, "lease": lease})
+        return _job_from_row(rows[0]) if rows else None
+
+    def write_story(
+        self, job_id: str, lease: float, text: str, video_seconds: float, message: str
+    ) -> bool:
+        """Store the story held under ``lease``; False if the claim was lost or the job ended."""
+        parameters = {
+            "job_id": job_id,
+            "lease": lease,
+            "text": text,
+            "video_seconds": video_seconds,
+            "message": message,
+            "at": time.time(),
+        }
+        return self._count(queries.WRITE_STORY, parameters) == 1
+
+    def story_published(self, job_id: str, lease: float) -> bool:
+        """The story's first stage message is out: the job goes on as any other."""
+        return self._count(queries.STORY_PUBLISHED, {"job_id": job_id, "lease": lease}) == 1
+
+    def release_story(self, job_id: str, lease: float) -> bool:
+        """Give the claim up, for any gateway to take the job again at once."""
+        return self._count(queries.RELEASE_STORY, {"job_id": job_id, "lease": lease}) == 1
+
+    def fail_story(self, job_id: str, lease: float, message: str) -> bool:
+        """Fail the job held under ``lease`` because its story could not be written."""
+        parameters = {"job_id": job_id, "lease": lease, "message": message, "at": time.time()}
+        with self._database.transaction() as session:
+            if session.count(queries.FAIL_STORY, parameters) != 1:
+                return False
+            session.count(self._queries.enqueue_end(), {"job_id": job_id, "now": time.time()})
             return True
 
     def claim_due_delivery(self, now: float, lease_until: float) -> WebhookDelivery | None:
@@ -298,8 +338,20 @@ def _reports(stages: str) -> dict[str, StageReport]:
     }
 
 
+def _row_of(job: Job) -> dict[str, Any]:
+    topic = job.topic.model_dump_json() if job.topic is not None else None
+    return {
+        **asdict(job),
+        "options": job.options.model_dump_json(),
+        "topic": topic,
+        # A job asked for by topic waits for a gateway to write its story (gateway.stories).
+        "story_state": "writing" if topic is not None else None,
+    }
+
+
 def _job_from_row(row: Row) -> Job:
-    return Job(**{**row, "options": _parse_options(row["options"])})
+    topic = StoryTopic.model_validate_json(row["topic"]) if row["topic"] is not None else None
+    return Job(**{**row, "options": _parse_options(row["options"]), "topic": topic})
 
 
 # Most jobs share a handful of option sets, and a status poll should not re-parse them.

@@ -62,6 +62,17 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         webhooks.SCHEMA,
         *webhooks.INDEXES,
     ),
+    # 2: stories written from a topic (see gateway.stories). ``topic`` is the request's
+    # topic as JSON; ``story_state`` is 'writing' until the story is written and the first
+    # stage message published, then 'written'; ``story_lease`` is until when a gateway
+    # holds the job to write it.
+    (
+        AddColumn("jobs", "topic", "TEXT"),
+        AddColumn("jobs", "story_state", "TEXT"),
+        AddColumn("jobs", "story_lease", "DOUBLE PRECISION"),
+        "CREATE INDEX IF NOT EXISTS jobs_story_writing ON jobs (created_at)"
+        " WHERE story_state = 'writing'",
+    ),
 )
 
 _VERSIONS = """

@@ -10,7 +10,7 @@ from gateway.webhooks import table as webhooks
 # shows them: a status poll has no use for them.
 JOB_COLUMNS = (
     "job_id, status, progress, message, created_at, updated_at, output_file, error_stage,"
-    " text, options, owner, video_seconds"
+    " text, options, owner, video_seconds, topic"
 )
 
 RUNNING_BY_OWNER = """
@@ -51,6 +51,30 @@ UPDATE jobs
 SET status = 'failed', message = :message, updated_at = :at
 WHERE job_id = :job_id AND status NOT IN ('completed', 'failed')
 """
+
+
+# A story's steps (see gateway.stories) are each taken only by the gateway holding the
+# job's lease, and only while the job is queued: a cancelled job stays cancelled.
+_HELD_STORY = """
+WHERE job_id = :job_id AND story_state = 'writing' AND story_lease = :lease AND status = 'queued'
+"""
+WRITE_STORY = (
+    """
+UPDATE jobs
+SET text = :text, video_seconds = :video_seconds, message = :message, updated_at = :at
+"""
+    + _HELD_STORY
+)
+STORY_PUBLISHED = "UPDATE jobs SET story_state = 'written', story_lease = NULL" + _HELD_STORY
+RELEASE_STORY = "UPDATE jobs SET story_lease = NULL" + _HELD_STORY
+FAIL_STORY = (
+    """
+UPDATE jobs
+SET status = 'failed', message = :message, story_state = 'failed', story_lease = NULL,
+    updated_at = :at
+"""
+    + _HELD_STORY
+)
 
 
 def histogram_query(value: str, source: str, labels: str, buckets: Sequence[float]) -> str:
@@ -138,3 +162,23 @@ class Queries:
 
     def claim_due(self) -> str:
         return webhooks.claim_due(self.dialect)
+
+    def claim_story(self) -> str:
+        """The oldest job waiting for its story whose lease is free, for one gateway.
+
+        One statement, as with webhook deliveries: SQLite's write lock orders two claims;
+        on PostgreSQL the second skips the row the first holds, and the outer condition is
+        checked again on the row it updates.
+        """
+        waiting = (
+            "story_state = 'writing' AND status = 'queued'"
+            " AND (story_lease IS NULL OR story_lease <= :now)"
+        )
+        return f"""
+UPDATE jobs SET story_lease = :lease
+WHERE {waiting} AND job_id = (
+    SELECT job_id FROM jobs WHERE {waiting}
+    ORDER BY created_at LIMIT 1 {self.dialect.skip_locked}
+)
+RETURNING {JOB_COLUMNS}
+"""

@@ -3,11 +3,22 @@
 import time
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from common.messages import JobOptions, JobStatus
 from common.stages import QUEUED_MESSAGE
 
 TERMINAL_STATUSES: tuple[JobStatus, ...] = ("completed", "failed")
 CANCELLED_MESSAGE = "Cancelled"
+WRITING_STORY_MESSAGE = "Writing the story..."
+
+
+class StoryTopic(BaseModel):
+    """What a job's story is written from, when its request gave a topic instead of a text."""
+
+    topic: str
+    target_seconds: float
+    tone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,8 @@ class Job:
     options: JobOptions
     owner: str | None = None  # the id of the API key that created it; None: keys were off
     video_seconds: float = 0.0  # estimated from the text at intake, for the daily quota
+    # Set for a job asked for by topic; its text is empty until the story is written.
+    topic: StoryTopic | None = None
 
 
 def new_job(
@@ -32,13 +45,14 @@ def new_job(
     options: JobOptions,
     owner: str | None = None,
     video_seconds: float = 0.0,
+    topic: StoryTopic | None = None,
 ) -> Job:
     now = time.time()
     return Job(
         job_id=job_id,
         status="queued",
         progress=0,
-        message=QUEUED_MESSAGE,
+        message=QUEUED_MESSAGE if topic is None else WRITING_STORY_MESSAGE,
         created_at=int(now),
         updated_at=now,
         output_file=None,
@@ -47,6 +61,7 @@ def new_job(
         options=options,
         owner=owner,
         video_seconds=video_seconds,
+        topic=topic,
     )
 
 
