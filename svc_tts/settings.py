@@ -1,7 +1,10 @@
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from common.settings import Settings
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import NoDecode
+
+from common.settings import Settings, split_commas
 
 
 class TtsSettings(Settings):
@@ -16,3 +19,27 @@ class TtsSettings(Settings):
     coqui_device: Literal["cpu", "cuda", "auto"] = "auto"
     # Silence between sentences, so the narration breathes and captions can break there.
     sentence_pause: float = 0.25
+    # espeak-ng's languages listed among the voices (as espeak:<language>). A job in any
+    # language espeak-ng knows is spoken by it when no installed voice speaks that language.
+    espeak_languages: Annotated[tuple[str, ...], NoDecode, BeforeValidator(split_commas)] = (
+        "ar",
+        "de",
+        "es",
+        "fr",
+        "hi",
+        "it",
+        "ja",
+        "pt",
+        "ru",
+        "zh",
+    )
+    # An OpenAI-compatible speech endpoint (OpenAI's https://api.openai.com/v1, or a local
+    # server speaking its wire format); its voice is listed as openai:<voice> when set.
+    speech_base_url: str | None = None
+    speech_model: str | None = None
+    speech_voice: str = "alloy"
+    # Local servers take no key, but the client must send one; None sends a placeholder.
+    speech_api_key: SecretStr | None = None
+    # How long one piece of the text may take, and how large its answer may be.
+    speech_timeout_seconds: float = Field(default=60.0, gt=0)
+    speech_max_response_bytes: int = Field(default=20_000_000, gt=0)

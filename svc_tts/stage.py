@@ -24,7 +24,9 @@ class TtsStage:
             artifacts["timing"] = paths.relative(paths.speech_timing)
         if paths.audio.exists():
             return StageResult(artifacts, REUSED)
-        voice_id, voice = self.voices.get(job.options.voice)
+        voice_id, voice = self.voices.get(
+            self.voices.for_language(job.options.voice, job.options.language)
+        )
         speech = write_speech(
             voice,
             job.text,

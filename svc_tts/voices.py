@@ -8,6 +8,10 @@ from common.artifacts import write_bytes_atomic
 from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
 from common.errors import StageError
 from svc_tts.coqui_backend import CoquiSpeaker
+from svc_tts.espeak_backend import EspeakSpeaker, espeak_language
+from svc_tts.kokoro_backend import LANGUAGE as KOKORO_LANGUAGE
+from svc_tts.kokoro_backend import KokoroSpeaker, kokoro_voices
+from svc_tts.openai_backend import OpenAISpeaker
 from svc_tts.piper_backend import BUNDLED_VOICE, PiperSpeaker, bundled_model, folder_models
 from svc_tts.settings import TtsSettings
 from svc_tts.speech import Voice
@@ -35,6 +39,26 @@ class Voices:
             self._loaded[chosen] = self._load(chosen)
         return chosen, self._loaded[chosen]
 
+    def for_language(self, voice_id: str | None, language: str | None) -> str:
+        """The voice to speak a job in ``language``: its own voice (or the default) where
+        that speaks the language, else the first installed voice that does, else espeak-ng's.
+
+        A voice of no stated language (Coqui's, an endpoint's) may speak any, so it stays.
+        """
+        chosen = voice_id or self._settings.voice
+        if language is None:
+            return chosen
+        languages = {voice.id: voice.language for voice in self.catalog.voices}
+        if chosen not in languages or speaks(languages[chosen], language):
+            return chosen
+        for voice in self.catalog.voices:
+            if voice.backend != "espeak" and voice.language and speaks(voice.language, language):
+                return voice.id
+        espeak = espeak_language(language)
+        if espeak is None:
+            raise StageError(f"no installed voice speaks {language!r}, nor does espeak-ng")
+        return f"espeak:{espeak}"
+
     def publish(self, data_dir: Path) -> None:
         """Write the catalog where the gateway reads it."""
         write_bytes_atomic(voice_catalog_path(data_dir), self.catalog.model_dump_json().encode())
@@ -48,6 +72,14 @@ class Voices:
             logger.info("loading Coqui model %s", name)
             settings = self._settings
             return CoquiSpeaker(name, settings.coqui_config, settings.coqui_device)
+        if backend == "espeak":
+            logger.info("loading espeak-ng voice %s", name)
+            return EspeakSpeaker(name)
+        if backend == "kokoro" and name in kokoro_voices():
+            logger.info("loading Kokoro voice %s", name)
+            return KokoroSpeaker(name)
+        if backend == "openai" and self._settings.speech_base_url:
+            return OpenAISpeaker(self._settings, name)
         raise StageError(f"unknown voice {voice_id!r}; {self._choices()}")
 
     def _describe(self) -> list[VoiceInfo]:
@@ -58,10 +90,38 @@ class Voices:
         if self._settings.coqui_model:
             name = self._settings.coqui_model
             voices.append(VoiceInfo(id=f"coqui:{name}", backend="coqui", name=name))
+        voices += [
+            VoiceInfo(id=f"kokoro:{name}", backend="kokoro", name=name, language=KOKORO_LANGUAGE)
+            for name in kokoro_voices()
+        ]
+        if self._settings.speech_base_url and self._settings.speech_model:
+            name = self._settings.speech_voice
+            voices.append(VoiceInfo(id=f"openai:{name}", backend="openai", name=name))
+        for language in self._settings.espeak_languages:
+            espeak = espeak_language(language)
+            if espeak is None:
+                raise StageError(f"T2V_ESPEAK_LANGUAGES: espeak-ng has no voice for {language!r}")
+            voices.append(
+                VoiceInfo(id=f"espeak:{espeak}", backend="espeak", name=espeak, language=language)
+            )
         return voices
 
     def _choices(self) -> str:
         return f"installed: {', '.join(self.ids)}"
+
+
+def speaks(voice_language: str | None, language: str) -> bool:
+    """Whether a voice of ``voice_language`` ("en_US", "pt-br") speaks ``language`` ("en-GB"):
+    the same language, whatever the region; a voice of unknown language may speak any."""
+    if voice_language is None:
+        return True
+    return _primary(voice_language) == _primary(language)
+
+
+def _primary(tag: str) -> str:
+    primary = tag.lower().replace("_", "-").split("-")[0]
+    # espeak-ng names Mandarin and Cantonese apart from BCP 47's "zh".
+    return "zh" if primary in ("cmn", "yue") else primary
 
 
 def _language(model: Path) -> str | None:

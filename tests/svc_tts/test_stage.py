@@ -212,3 +212,28 @@ def test_a_long_text_without_punctuation_is_spoken_in_pieces_without_pauses(
             sentence.start - 0.05 <= w.start < w.end <= sentence.end + 0.05 for w in spoken_there
         )
         first_word += len(spoken_there)
+
+
+def test_a_job_in_a_language_the_voice_does_not_speak_is_spoken_by_espeak(
+    stage: TtsStage, settings: Settings
+) -> None:
+    # Given a Russian story for the default English voice
+    job = StageMessage(
+        job_id="tts-ru",
+        text="Лиса бежала по лесу. Река была холодной.",
+        options=JobOptions(language="ru"),
+    )
+    paths = JobPaths(settings.data_dir, job.job_id)
+
+    # When the stage runs
+    result = stage.run(job, paths, lambda note: None)
+
+    # Then espeak-ng's Russian voice spoke it, with the timing of its phonemes
+    assert result.provider == "espeak (ru)"
+    assert result.artifacts == {
+        "audio": "work/tts-ru/audio_tts-ru.wav",
+        "timing": "work/tts-ru/speech_timing.json",
+    }
+    assert 1.5 < wav_seconds(paths.audio) < 8
+    timing = load_document(SpeechTiming, paths.speech_timing)
+    assert len(timing.sentences) == 2

@@ -34,9 +34,13 @@ def test_the_catalog_lists_the_bundled_voice_and_the_folder_ones(tmp_path: Path)
     # Then the catalog on the shared volume has the complete ones, with their language
     catalog = load_document(VoiceCatalog, voice_catalog_path(tmp_path / "data"))
     assert catalog.default == "piper:joe-medium"
-    assert [(v.id, v.backend, v.name, v.language) for v in catalog.voices] == [
+    assert [(v.id, v.backend, v.name, v.language) for v in catalog.voices][:2] == [
         ("piper:joe-medium", "piper", "joe-medium", "en_US"),
         ("piper:amy", "piper", "amy", "en_US"),
+    ]
+    # and espeak-ng's voices for the configured languages last
+    assert [v.id for v in catalog.voices if v.backend == "espeak"] == [
+        f"espeak:{language}" for language in TtsSettings().espeak_languages
     ]
 
 
@@ -54,3 +58,68 @@ def test_a_coqui_voice_without_coqui_installed_says_how_to_get_it(tmp_path: Path
     # When a job asks for it, Then loading fails and names the extra to install
     with pytest.raises(ModelUnavailable, match=r'pip install "\.\[coqui\]"'):
         voices.get("coqui:tts_models/en/ljspeech/vits")
+
+
+def test_espeak_languages_are_configurable_and_checked(tmp_path: Path) -> None:
+    # Given two espeak-ng languages configured, as BCP 47 tags
+    voices = Voices(TtsSettings(data_dir=tmp_path, espeak_languages=("ru-RU", "ar")))
+
+    # Then the catalog lists them under espeak-ng's names, with the tags as their languages
+    listed = [(v.id, v.language) for v in voices.catalog.voices if v.backend == "espeak"]
+    assert listed == [("espeak:ru", "ru-RU"), ("espeak:ar", "ar")]
+
+    # And a language espeak-ng does not know stops the service at start
+    with pytest.raises(StageError, match="T2V_ESPEAK_LANGUAGES: espeak-ng has no voice for 'tlh'"):
+        Voices(TtsSettings(data_dir=tmp_path, espeak_languages=("tlh",)))
+
+
+@pytest.mark.parametrize(
+    ("voice", "language", "spoken_by"),
+    [
+        # No language, or one the voice speaks in any region: the voice stays.
+        (None, None, "piper:joe-medium"),
+        (None, "en-GB", "piper:joe-medium"),
+        ("piper:amy", "en", "piper:amy"),
+        # No installed voice speaks it: espeak-ng does, listed or not.
+        (None, "ru", "espeak:ru"),
+        ("piper:amy", "ar-EG", "espeak:ar"),
+        (None, "fi", "espeak:fi"),
+        # A voice of no stated language may speak any.
+        ("coqui:multilingual", "ru", "coqui:multilingual"),
+    ],
+)
+def test_a_job_in_a_language_its_voice_does_not_speak_gets_one_that_does(
+    tmp_path: Path, voice: str | None, language: str | None, spoken_by: str
+) -> None:
+    # Given the bundled English voice, another one, a Coqui model and espeak-ng's Russian
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    add_voice(folder, "amy")
+    settings = TtsSettings(
+        data_dir=tmp_path,
+        voices_dir=folder,
+        coqui_model="multilingual",
+        espeak_languages=("ru",),
+    )
+
+    # When a job asks for a voice in a language, Then the voice chosen speaks it
+    assert Voices(settings).for_language(voice, language) == spoken_by
+
+
+def test_an_installed_voice_of_the_language_comes_before_espeak(tmp_path: Path) -> None:
+    # Given a folder voice whose config says it speaks German
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    add_voice(folder, "thorsten")
+    config = folder / "thorsten.onnx.json"
+    config.write_text(config.read_text().replace('"en_US"', '"de_DE"'))
+    voices = Voices(TtsSettings(data_dir=tmp_path, voices_dir=folder))
+
+    # When a job in German names no voice, Then that voice speaks it, not espeak-ng's German
+    assert voices.for_language(None, "de-AT") == "piper:thorsten"
+
+
+def test_a_language_no_voice_speaks_fails_clearly(tmp_path: Path) -> None:
+    voices = Voices(TtsSettings(data_dir=tmp_path))
+    with pytest.raises(StageError, match="no installed voice speaks 'tlh', nor does espeak-ng"):
+        voices.for_language(None, "tlh")
