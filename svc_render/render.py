@@ -55,6 +55,9 @@ class VideoFormat:
     crf: int
     caption_style: CaptionStyle = field(default_factory=CaptionStyle)
     font_path: Path | None = None
+    # The story's (BCP 47): which forms of the characters Chinese, Japanese and Korean
+    # share; None guesses from the text.
+    language: str | None = None
 
 
 def frame_count_of(narration: Narration, fps: int) -> int:
@@ -184,7 +187,12 @@ class _Picture:
     ) -> None:
         width, height, self.fps = video_format.width, video_format.height, video_format.fps
         self._captions = CaptionTrack(
-            captions, width, height, video_format.caption_style, video_format.font_path
+            captions,
+            width,
+            height,
+            video_format.caption_style,
+            video_format.font_path,
+            language=video_format.language,
         )
         self.background = BackgroundTrack(footage, width, height)
         if resume_before > 0:

@@ -190,6 +190,7 @@ class RenderStage:
             crf=self.settings.render_crf,
             caption_style=job.options.captions,
             font_path=self.settings.font_path,
+            language=job.options.language,
         )
         return _Pictures(captions.groups, footage, video_format)
 
