@@ -27,8 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     generate_parser = commands.add_parser(
         "generate", help="make one video in this process, no broker needed"
     )
-    generate_parser.add_argument("text", help="the story text, or - to read it from stdin")
+    generate_parser.add_argument(
+        "text", nargs="?", help="the story text, or - to read it from stdin"
+    )
     generate_parser.add_argument("-o", "--output", type=Path, default=Path("output.mp4"))
+    from_topic = generate_parser.add_argument_group(
+        "a story from a topic, instead of a text (needs T2V_LLM_BASE_URL and T2V_LLM_MODEL)"
+    )
+    from_topic.add_argument("--topic", help="what the story is about; a chat model writes it")
+    from_topic.add_argument("--target-seconds", type=float, help="about how long (default 60)")
+    from_topic.add_argument("--tone", help='a few words, e.g. "calm"')
+    from_topic.add_argument("--language", help="a BCP 47 tag, e.g. fr (default: the voice's)")
     video = generate_parser.add_argument_group("video")
     video.add_argument("--orientation", choices=get_args(Orientation), default="portrait")
     video.add_argument("--preview", action="store_true", help="half size, for a quick look")
@@ -64,15 +73,22 @@ def main(argv: list[str] | None = None) -> int:
         from cli.mcp import mcp
 
         return mcp(data_dir=args.data_dir)
-    from cli.generate import generate
+    from cli.generate import StoryAsked, generate
 
+    if (args.text is None) == (args.topic is None):
+        print("t2v: give a text or --topic, one of them", file=sys.stderr)
+        return 2
     text = sys.stdin.read() if args.text == "-" else args.text
+    story = None
+    if args.topic is not None:
+        story = StoryAsked(args.topic, args.target_seconds, args.tone)
     return generate(
-        text,
+        text or "",
         output=args.output,
         options=_job_options(args),
         data_dir=args.data_dir,
         keep_work=args.keep_work,
+        story=story,
     )
 
 
@@ -91,6 +107,7 @@ def _job_options(args: argparse.Namespace) -> dict[str, object]:
         "speaking_rate": args.speaking_rate,
         "query_provider": args.query_provider,
         "footage_provider": args.footage_provider,
+        "language": args.language,
     }
     options.update({name: value for name, value in flags.items() if value is not None})
     captions: dict[str, object] = {

@@ -59,7 +59,9 @@ async def read_generate_request(
     # ValueError: invalid JSON or UTF-8; RecursionError: arrays nested thousands deep.
     except (ValueError, RecursionError):
         raise HTTPException(status_code=400, detail=NO_TEXT_MESSAGE) from None
-    if isinstance(document, dict) and "topic" in document:
+    # With a text, a topic is one more field of the client's own, ignored as the contract
+    # for text has always had it.
+    if isinstance(document, dict) and "topic" in document and "text" not in document:
         return check_topic_document(document, settings)
     return check_generate_document(document, settings)
 
@@ -99,8 +101,6 @@ def check_generate_document(document: Any, settings: GatewaySettings) -> Generat
 
 def check_topic_document(document: dict[str, Any], settings: GatewaySettings) -> TopicRequest:
     """A job asked for by topic (see gateway.story), or the HTTPException that refuses it."""
-    if "text" in document:
-        raise HTTPException(status_code=400, detail="Send either text or topic, not both")
     if not settings.llm_configured:
         raise HTTPException(status_code=400, detail=NO_CHAT_MODEL_MESSAGE)
     topic = document["topic"]

@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from gateway.access import SECURITY_SCHEMES
 from gateway.routes import status
-from gateway.schemas import GenerateRequest
+from gateway.schemas import GenerateRequest, TopicRequest
 
 _GENERATE_PATH = "/api/v1/generate"
 
@@ -35,18 +35,18 @@ def install_openapi(app: FastAPI, max_text_chars: int) -> None:
 
 
 def _describe_generate_body(document: dict[str, Any], max_text_chars: int) -> None:
-    request_schema = GenerateRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(request_schema.pop("$defs", {}))
-    request_schema["properties"]["text"]["maxLength"] = max_text_chars
-    schemas[GenerateRequest.__name__] = request_schema
+    # A job is asked for by text, or by topic for the gateway's chat model to write.
+    bodies = []
+    for model in (GenerateRequest, TopicRequest):
+        request_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(request_schema.pop("$defs", {}))
+        schemas[model.__name__] = request_schema
+        bodies.append({"$ref": f"#/components/schemas/{model.__name__}"})
+    schemas[GenerateRequest.__name__]["properties"]["text"]["maxLength"] = max_text_chars
     document["paths"][_GENERATE_PATH]["post"]["requestBody"] = {
         "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"$ref": f"#/components/schemas/{GenerateRequest.__name__}"}
-            }
-        },
+        "content": {"application/json": {"schema": {"anyOf": bodies}}},
     }
 
 

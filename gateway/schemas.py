@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.messages import JobOptions, JobStatus
 from gateway.store import CANCELLED_MESSAGE
+from gateway.story.writing import MAX_TONE_CHARS, MAX_TOPIC_CHARS, MIN_TARGET_SECONDS
 from gateway.webhooks.table import DeliveryOutcome
 
 ACCEPTED_MESSAGE = "Video generation started"
@@ -23,15 +24,21 @@ class TopicRequest(BaseModel):
     """A job whose story the gateway's chat model writes; then it goes on as any other."""
 
     topic: str = Field(
-        min_length=1, pattern=r"\S", description="What the story is about, in a few words"
+        min_length=1,
+        max_length=MAX_TOPIC_CHARS,
+        pattern=r"\S",
+        description="What the story is about, in a few words",
     )
     target_seconds: float | None = Field(
         default=None,
+        ge=MIN_TARGET_SECONDS,
         description="About how long the narration should run; default 60 s, at most the "
         "gateway's longest video (T2V_MAX_VIDEO_SECONDS)",
     )
     tone: str | None = Field(
-        default=None, description='A few words, e.g. "calm", "playful", "suspenseful"'
+        default=None,
+        max_length=MAX_TONE_CHARS,
+        description='A few words on one line, e.g. "calm", "playful", "suspenseful"',
     )
     options: JobOptions = Field(default_factory=JobOptions)
 

@@ -107,6 +107,20 @@ def test_a_text_jobs_detail_shows_its_text_and_no_topic(client: TestClient) -> N
     assert "topic" not in detail
 
 
+def test_with_a_text_a_topic_is_a_field_of_the_clients_own(
+    gateway_with: GatewayStarter, chat_server: ChatServer
+) -> None:
+    # Given a gateway with a chat model
+    with gateway_with(**_with_model(chat_server)) as client:
+        # When a job is asked for with a text and a topic
+        job_id = _ask_for(client, {**TOPIC, "text": "A short story."})
+
+        # Then it is a text job, as the contract for text has it: other fields are ignored
+        detail = client.get(f"{API}/jobs/{job_id}").json()
+    assert detail["text"] == "A short story." and "topic" not in detail
+    assert chat_server.requests == []
+
+
 def test_without_a_chat_model_a_topic_is_refused_naming_the_settings(client: TestClient) -> None:
     # When a job is asked for by topic on a gateway without a chat model
     response = client.post(f"{API}/generate", json=TOPIC)
@@ -120,7 +134,6 @@ def test_without_a_chat_model_a_topic_is_refused_naming_the_settings(client: Tes
 @pytest.mark.parametrize(
     ("document", "problem"),
     [
-        ({**TOPIC, "text": "Both."}, "either text or topic"),
         ({**TOPIC, "topic": "  "}, "Invalid topic"),
         ({**TOPIC, "topic": "x" * 1001}, "at most 1000 characters"),
         ({**TOPIC, "topic": 7}, "Invalid topic"),
