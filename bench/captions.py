@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the stories in other languages are written in their own scripts)
 """Caption words and timings from both sources, on stories with numbers, names and titles.
 
     python bench/captions.py
@@ -8,6 +9,13 @@ audio came from elsewhere. Prints JSON per story and overall: the word error rat
 path's caption words against the story's words as written (target 0), the whisper path's
 start-time error against the Piper alignment (targets: median under 50 ms, p95 under
 150 ms), and the seconds each path took.
+
+Under "languages", stories in Russian, Arabic and Japanese are spoken by espeak-ng (the
+espeak backend of svc_tts) and captioned by its timing: the word error rate against the
+story's words as its language cuts them (target 0), whether the caption groups join back
+into the story exactly, and, where the voice's words are the text's words, the start-time
+error against the voice's own word starts (target 0). With T2V_WHISPER_MULTILINGUAL_MODEL
+set they are captioned by listening too; without it that path is left out.
 """
 
 import json
@@ -22,8 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from common.artifacts import JobPaths  # noqa: E402
-from common.documents import Captions, Word, load_document, save_document  # noqa: E402
-from common.messages import StageMessage  # noqa: E402
+from common.documents import Captions, SpeechTiming, Word, load_document, save_document  # noqa: E402
+from common.errors import StageError  # noqa: E402
+from common.languages import join_words, split_words  # noqa: E402
+from common.messages import JobOptions, StageMessage  # noqa: E402
+from svc_captions.heard import heard_in_timing  # noqa: E402
 from svc_captions.settings import CaptionsSettings  # noqa: E402
 from svc_captions.stage import CaptionsStage  # noqa: E402
 from svc_tts.piper_backend import PiperSpeaker, bundled_model  # noqa: E402
@@ -60,6 +71,25 @@ STORIES = {
         '"People come for the bread," she says, "but they stay for the gossip." At noon a '
         "brass band plays near the fountain, and children count the coins in the water. "
         "By 2 p.m. the square is empty again, swept clean until next week."
+    ),
+}
+
+
+# Short stories in the languages of the bundled caption fonts, spoken by espeak-ng.
+LANGUAGE_STORIES = {
+    "ru": (
+        "Старый маяк стоял на скале у самого моря. Каждую ночь смотритель зажигал огонь, "
+        "и корабли находили дорогу домой. Однажды зимой буря длилась три дня, но свет "
+        "не погас ни разу."
+    ),
+    "ar": (
+        "كانت المنارة القديمة تقف على الصخرة قرب البحر. في كل ليلة كان الحارس يشعل النور، "
+        "فتجد السفن طريقها إلى البيت. وفي شتاء ما استمرت العاصفة ثلاثة أيام، لكن النور "
+        "لم ينطفئ أبدا."
+    ),
+    "ja": (
+        "古い灯台は海のそばの岩の上に立っていた。毎晩、灯台守は火をともし、船は家への道を"
+        "見つけた。ある冬、嵐は三日続いたが、光は一度も消えなかった。"
     ),
 }
 
@@ -164,6 +194,71 @@ def bench_story(
     )
 
 
+def bench_language(
+    language: str, text: str, stage: CaptionsStage, data_dir: Path
+) -> dict[str, object]:
+    """One story spoken by espeak-ng in ``language``, captioned by its timing (and whisper)."""
+    from svc_tts.espeak_backend import EspeakSpeaker
+
+    written = split_words(text, language)
+    timed_paths = JobPaths(data_dir, f"{language}-voice")
+    speech = write_speech(
+        EspeakSpeaker(language), text, timed_paths.audio, TtsSettings().sentence_pause, 1.0
+    )
+    assert speech.timing is not None, "espeak-ng reports no phoneme timing"
+    save_document(speech.timing, timed_paths.speech_timing)
+    options = JobOptions(language=language)
+    timed_job = StageMessage(
+        job_id=timed_paths.job_id,
+        text=text,
+        options=options,
+        artifacts={
+            "audio": timed_paths.relative(timed_paths.audio),
+            "timing": timed_paths.relative(timed_paths.speech_timing),
+        },
+    )
+    by_voice, voice_seconds = caption(stage, timed_job, timed_paths)
+    figures: dict[str, object] = {
+        "words": len(written),
+        "narration_seconds": round(speech.seconds, 2),
+        "voice_timing": {
+            "wer": round(word_error_rate([w.text for w in by_voice.words], written), 4),
+            "groups_join_into_the_story": join_words([g.text for g in by_voice.groups], language)
+            == text,
+            "seconds": round(voice_seconds, 3),
+        },
+    }
+    spoken = heard_in_timing(load_document(SpeechTiming, timed_paths.speech_timing))
+    if len(spoken) == len(by_voice.words):
+        spoken_starts = [Word(text="", start=word.start, end=word.end) for word in spoken]
+        figures["voice_timing"]["start_error"] = error_figures(  # type: ignore[index]
+            start_errors_ms(by_voice.words, spoken_starts)
+        )
+    if stage.multilingual_model is not None:
+        heard_paths = JobPaths(data_dir, f"{language}-heard")
+        heard_paths.work_dir.mkdir(parents=True)
+        heard_paths.audio.write_bytes(timed_paths.audio.read_bytes())
+        heard_job = StageMessage(
+            job_id=heard_paths.job_id,
+            text=text,
+            options=options,
+            artifacts={"audio": heard_paths.relative(heard_paths.audio)},
+        )
+        try:
+            by_whisper, whisper_seconds = caption(stage, heard_job, heard_paths)
+        except StageError as exc:
+            # Whisper may hear nothing in espeak-ng's robotic speech (and espeak-ng reads
+            # kanji as "Chinese letter"): the figures say so rather than stop.
+            figures["whisper"] = {"error": str(exc)}
+            return figures
+        figures["whisper"] = {
+            "wer": round(word_error_rate([w.text for w in by_whisper.words], written), 4),
+            "seconds": round(whisper_seconds, 3),
+            "start_error": error_figures(start_errors_ms(by_whisper.words, by_voice.words)),
+        }
+    return figures
+
+
 def main() -> None:
     began = time.perf_counter()
     speaker = PiperSpeaker(bundled_model())
@@ -173,6 +268,10 @@ def main() -> None:
         runs = {
             name: bench_story(name, text, speaker, stage, Path(scratch))
             for name, text in STORIES.items()
+        }
+        languages = {
+            language: bench_language(language, text, stage, Path(scratch))
+            for language, text in LANGUAGE_STORIES.items()
         }
     all_runs = list(runs.values())
     all_words = sum(run.words for run in all_runs)
@@ -191,6 +290,7 @@ def main() -> None:
             "piper_seconds": round(sum(run.piper_seconds for run in all_runs), 3),
             "whisper_seconds": round(sum(run.whisper_seconds for run in all_runs), 3),
         },
+        "languages": languages,
     }
     print(json.dumps(report, indent=2))
 
