@@ -14,13 +14,16 @@ from pydantic import Field, WithJsonSchema
 
 from common.documents import VoiceCatalog
 from common.messages import JobOptions
+from gateway.generate_request import check_topic_document
 from gateway.mcp.service import WhoCalls, api_errors, check_may_add_job, read_job_request
 from gateway.retention import Retention
 from gateway.routes import jobs, voices
 from gateway.schemas import GenerateAccepted, JobDetail, JobList
+from gateway.store import StoryTopic
 
 INSTRUCTIONS = """\
-Text to narrated video. create_video queues a video for a story and answers its job id; \
+Text to narrated video. create_video queues a video for a story (or for a topic, whose \
+story the service's chat model writes) and answers its job id; \
 the video takes from seconds to minutes. Poll get_job with that id, every few seconds, until \
 its status is "completed" or "failed" (message says why). A completed job's output_file is \
 the video's path in the service's data directory; the gateway also serves it at \
@@ -70,25 +73,52 @@ def build_server(who_calls: WhoCalls, max_text_chars: int) -> MCPServer:
     server: MCPServer = MCPServer("t2v", instructions=INSTRUCTIONS)
 
     async def create_video(
+        ctx: Context,
         text: Annotated[
-            str,
+            str | None,
             Field(
                 description=f"The story to narrate, at most {max_text_chars} characters; "
                 "the video runs as long as its narration"
             ),
-        ],
-        ctx: Context,
+        ] = None,
         options: Options = None,
+        topic: Annotated[
+            str | None,
+            Field(
+                description="Instead of text: what the story is about (at most 1000 "
+                "characters), for the service's chat model to write; options.language is "
+                "the language it is written in"
+            ),
+        ] = None,
+        target_seconds: Annotated[
+            float | None,
+            Field(description="With topic: about how long the narration runs (default 60)"),
+        ] = None,
+        tone: Annotated[
+            str | None, Field(description='With topic: a few words, e.g. "calm"')
+        ] = None,
     ) -> GenerateAccepted:
-        """Queue a narrated video of a story, as POST /api/v1/generate does.
+        """Queue a narrated video of a story, or of a topic, as POST /api/v1/generate does.
 
-        Answers the job's id at once; the video is made in the background. Follow the job
-        with get_job.
+        Answers the job's id at once; the video is made in the background (a topic's story
+        is written first). Follow the job with get_job.
         """
         call = who_calls(ctx)
         check_may_add_job(call)
-        job_request = read_job_request(text, options, call.service.settings)
         intake = call.service.intake
+        if topic is not None and text is None:
+            document = {
+                "topic": topic,
+                "target_seconds": target_seconds,
+                "tone": tone,
+                "options": options,
+            }
+            with api_errors():
+                asked = check_topic_document(document, call.service.settings)
+                story = StoryTopic.model_validate(asked.model_dump(exclude={"options"}))
+                job = await intake.accept_topic(story, asked.options, call.caller)
+            return GenerateAccepted(job_id=job.job_id)
+        job_request = read_job_request(text or "", options, call.service.settings)
         with api_errors():
             job = await intake.accept(job_request.text, job_request.options, call.caller)
         return GenerateAccepted(job_id=job.job_id)

@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from mcp import Client
 
 from common.amqp.session import BrokerSession
 from common.messages import JobOptions, parse_stage_message
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from gateway.store import JobStore, StoryTopic, new_job
 from gateway.story.writing import clean_story
 from tests.broker_helpers import get_message_from_queue
-from tests.gateway.helpers import API, GatewayStarter
+from tests.gateway.helpers import API, GatewayStarter, serve
 from tests.svc_queries.chat_server import ChatServer, Reply, answer
 
 MODEL = "story-model"
@@ -281,3 +284,27 @@ def test_a_story_is_claimed_by_one_gateway_at_a_time(open_store: Callable[[], Jo
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.anyio
+async def test_an_agent_asks_for_a_video_by_topic(
+    gateway_settings: GatewaySettings, broker: BrokerSession, chat_server: ChatServer
+) -> None:
+    # Given a served gateway with a chat model
+    chat_server.replies = [answer(STORY)]
+    settings = GatewaySettings(**{**gateway_settings.model_dump(), **_with_model(chat_server)})
+    with serve(create_app(settings)) as base_url:
+        # When an agent asks create_video for a topic
+        async with Client(f"{base_url}/mcp") as client:
+            accepted = await client.call_tool("create_video", {**TOPIC})
+            blank = await client.call_tool("create_video", {"topic": " "})
+        assert accepted.structured_content is not None
+        job_id = accepted.structured_content["job_id"]
+
+        # Then the story is written and the job queued, as for POST /generate
+        message = parse_stage_message(
+            get_message_from_queue(broker, broker.topology.stage_queue("tts"), timeout=5)
+        )
+    assert message.job_id == job_id and message.text == STORY
+    # And a blank topic is refused in the API's words
+    assert blank.is_error and "Invalid topic" in str(blank.content)
