@@ -1,9 +1,11 @@
 """Words of a text in its language, and how words join back into text.
 
 Most scripts mark words with spaces. Japanese, Chinese and Thai do not: their words come
-from a tokenizer with a dictionary bundled in its package (fugashi with unidic-lite, jieba)
-or, for Thai, from grapheme clusters. Punctuation stays attached to its word, as it does in
-a space-separated text ("sea." is one word), so captions show the text as it was written.
+from a tokenizer with a dictionary bundled in its package (fugashi with unidic-lite, jieba,
+pythainlp's newmm), and for Lao, Khmer and Burmese from grapheme clusters. Punctuation stays
+attached to its word, as it does in a space-separated text ("sea." is one word), so
+captions show the text as it was written. A space the text has between two words of such a
+script (Thai separates phrases so) is not kept: the words join without it.
 """
 
 import logging
@@ -89,6 +91,8 @@ def _tokens(chunk: str, language: str) -> list[str]:
             return [word.surface for word in _japanese_tagger()(chunk)]
         if language == "zh":
             return list(_chinese_tokenizer().cut(chunk))
+        if language == "th":
+            return _thai_words(chunk)
     return grapheme_clusters(chunk)
 
 
@@ -138,6 +142,12 @@ def _chinese_tokenizer() -> Any:
     # jieba reports loading its dictionary on a handler of its own; the service logs its own.
     jieba.setLogLevel(logging.WARNING)
     return jieba.Tokenizer()
+
+
+def _thai_words(chunk: str) -> list[str]:
+    from pythainlp.tokenize import word_tokenize  # its dictionary loads on the first Thai text
+
+    return list(word_tokenize(chunk, engine="newmm", keep_whitespace=False))
 
 
 def japanese_nouns(text: str) -> list[str]:

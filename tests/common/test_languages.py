@@ -35,6 +35,18 @@ def test_chinese_is_split_into_dictionary_words() -> None:
     assert "灯塔" in words and "昨天" in words and words[-1] == "大海。"
 
 
+def test_thai_is_split_into_dictionary_words() -> None:
+    # Given a Thai phrase: "the old lighthouse stands on the cliff"
+    # When it is split into words, Then they are whole dictionary words
+    assert split_words("ประภาคารเก่าตั้งอยู่บนหน้าผา", "th") == [
+        "ประภาคาร",
+        "เก่า",
+        "ตั้งอยู่",
+        "บน",
+        "หน้าผา",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
