@@ -8,8 +8,12 @@ it rather than its count of words.
 from common.documents import CaptionGroup, Word
 from common.languages import is_unspaced, join_words, screen_width
 
-# Full-width forms end sentences and clauses in Chinese and Japanese.
-SENTENCE_END = (".", "!", "?", ";", ":", "\u3002", "\uff01", "\uff1f", "\uff1b", "\uff1a")
+# Full-width forms end sentences and clauses in Chinese and Japanese; the Arabic question
+# mark and the Devanagari danda end them in Arabic and Hindi.
+SENTENCE_END = (
+    ".", "!", "?", ";", ":", "\u3002", "\uff01", "\uff1f", "\uff1b", "\uff1a",
+    "\u061f", "\u0964", "\u0965",
+)  # fmt: skip
 CLAUSE_END = (",", "\u3001", "\uff0c", "\u060c")  # the last: the Arabic comma
 # Closing quotes and brackets after the stop still end the sentence: `ran."`
 CLOSING_MARKS = "\"')]}\u201d\u2019\u00bb\u300d\u300f\uff09"

@@ -5,8 +5,9 @@ from typing import NamedTuple
 from common.documents import CaptionGroup, Captions
 from common.languages import join_words
 
-# Full stops, in the Latin and the full-width (Chinese and Japanese) forms.
-SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")
+# Full stops, in the Latin and the full-width (Chinese and Japanese) forms, the Arabic
+# question mark and the Devanagari danda.
+SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f", "\u061f", "\u0964", "\u0965")
 
 
 class Span(NamedTuple):

@@ -70,6 +70,8 @@ def test_japanese_groups_are_whole_words_that_join_back_into_the_text() -> None:
             "ar",
             ["كان البحر هادئا،", "والمنارة القديمة تضيء", "طوال الليل."],
         ),
+        ("समुद्र शांत था। रात लंबी थी।", "hi", ["समुद्र शांत था।", "रात लंबी थी।"]),
+        ("هل البحر هادئ؟ نعم.", "ar", ["هل البحر هادئ؟", "نعم."]),
     ],
 )
 def test_spaced_languages_group_a_few_words_at_commas_and_sentence_ends(
