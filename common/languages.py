@@ -9,6 +9,7 @@ script (Thai separates phrases so) is not kept: the words join without it.
 """
 
 import logging
+import os
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -145,7 +146,10 @@ def _chinese_tokenizer() -> Any:
 
 
 def _thai_words(chunk: str) -> list[str]:
-    from pythainlp.tokenize import word_tokenize  # its dictionary loads on the first Thai text
+    # The dictionary newmm needs is in the package; read-only, pythainlp neither makes a data
+    # folder in the home directory nor downloads anything.
+    os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
+    from pythainlp.tokenize import word_tokenize
 
     return list(word_tokenize(chunk, engine="newmm", keep_whitespace=False))
 
