@@ -19,6 +19,7 @@ from common.settings import Settings
 from tests.broker_helpers import get_message_from_queue
 from tests.gateway.helpers import publish_progress
 from tests.local_service import REPO
+from tests.svc_queries.chat_server import ChatServer, answer
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +36,10 @@ def service_environment(settings: Settings) -> dict[str, str]:
 
 @asynccontextmanager
 async def stdio_session(
-    settings: Settings, stderr: Path, stray_output: list[Exception]
+    settings: Settings,
+    stderr: Path,
+    stray_output: list[Exception],
+    environment: dict[str, str] | None = None,
 ) -> AsyncIterator[ClientSession]:
     """``python -m cli.main mcp`` as a subprocess of the SDK's stdio client, initialized.
 
@@ -50,7 +54,7 @@ async def stdio_session(
     command = StdioServerParameters(
         command=sys.executable,
         args=["-m", "cli.main", "mcp"],
-        env=service_environment(settings),
+        env={**service_environment(settings), **(environment or {})},
         cwd=REPO,
     )
     with stderr.open("w") as errlog:
@@ -101,3 +105,25 @@ async def test_t2v_mcp_creates_a_video_and_follows_it_over_stdio(
     # and stdout carried the protocol only, while the logs went to stderr
     assert stray_output == []
     assert job_id in stderr.read_text()
+
+
+async def test_t2v_mcp_writes_the_story_of_a_job_asked_for_by_topic(
+    settings: Settings, broker: BrokerSession, tmp_path: Path
+) -> None:
+    # Given `t2v mcp` with a chat model, and no gateway running
+    with ChatServer().running() as chat_server:
+        chat_server.replies = [answer("A lighthouse keeper waved at the ships.")]
+        environment = {"T2V_LLM_BASE_URL": chat_server.base_url, "T2V_LLM_MODEL": "story-model"}
+        async with stdio_session(settings, tmp_path / "stderr.log", [], environment) as session:
+            # When an agent asks for a video by topic
+            job_id = (await call(session, "create_video", topic="lighthouses"))["job_id"]
+
+            # Then the command itself writes the story and queues the job
+            deadline = time.monotonic() + 10
+            job = await call(session, "get_job", job_id=job_id)
+            while job.get("text") is None and time.monotonic() < deadline:
+                job = await call(session, "get_job", job_id=job_id)
+
+    assert job["text"] == "A lighthouse keeper waved at the ships."
+    message = get_message_from_queue(broker, broker.topology.stage_queue("tts"))
+    assert StageMessage.model_validate_json(message).text == job["text"]
