@@ -4,8 +4,8 @@ from common.settings import Settings
 class CaptionsSettings(Settings):
     # A faster-whisper model directory or size name; empty means the bundled tiny.en.
     whisper_model: str | None = None
-    # A multilingual faster-whisper model directory for narration in other languages; none
-    # is bundled, so without one they are timed by the voice's own timing only.
+    # A multilingual faster-whisper model directory for narration in other languages whose
+    # voice gives no timing; unset, the multilingual extra's faster-whisper-base if installed.
     whisper_multilingual_model: str | None = None
     whisper_device: str = "cpu"  # "cuda" or "auto" where a GPU is present
     whisper_compute_type: str = "int8"

@@ -21,6 +21,7 @@ from svc_captions.transcribe import (
     MULTILINGUAL_HINT,
     audio_seconds,
     load_model,
+    multilingual_model,
     transcribe_words,
 )
 
@@ -44,13 +45,10 @@ class CaptionsStage:
         self.model = load_model(
             settings.whisper_model, settings.whisper_device, settings.whisper_compute_type
         )
+        multilingual = multilingual_model(settings.whisper_multilingual_model, settings.data_dir)
         self.multilingual_model = (
-            load_model(
-                settings.whisper_multilingual_model,
-                settings.whisper_device,
-                settings.whisper_compute_type,
-            )
-            if settings.whisper_multilingual_model
+            load_model(multilingual, settings.whisper_device, settings.whisper_compute_type)
+            if multilingual
             else None
         )
         self.english_voice = settings.espeak_voice
@@ -58,7 +56,7 @@ class CaptionsStage:
         self.phonemizers = {settings.espeak_voice: Phonemizer(settings.espeak_voice)}
         self.max_words_per_group = settings.max_words_per_group
         self.whisper = f"whisper ({settings.whisper_model or 'tiny.en'})"
-        self.multilingual_whisper = f"whisper ({settings.whisper_multilingual_model})"
+        self.multilingual_whisper = f"whisper ({_model_name(multilingual)})"
 
     def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         artifacts = {"captions": paths.relative(paths.captions)}
@@ -121,6 +119,11 @@ class CaptionsStage:
                 f"whisper model hears only English; {MULTILINGUAL_HINT}"
             )
         return self.multilingual_model, self.multilingual_whisper
+
+
+def _model_name(model: str | None) -> str:
+    """A model's name for the job's provider: its folder's name, not where it lies."""
+    return Path(model).name if model else "none"
 
 
 def _speech_timing(job: StageMessage, paths: JobPaths) -> SpeechTiming | None:

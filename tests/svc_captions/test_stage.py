@@ -20,8 +20,9 @@ PIPER_TIMING = "piper timing"
 
 
 @pytest.fixture(scope="module")
-def stage() -> CaptionsStage:
-    return CaptionsStage(CaptionsSettings())
+def stage(tmp_path_factory: pytest.TempPathFactory) -> CaptionsStage:
+    # Its own data directory: the multilingual extra's model is joined into its cache.
+    return CaptionsStage(CaptionsSettings(data_dir=tmp_path_factory.mktemp("captions")))
 
 
 def _job(

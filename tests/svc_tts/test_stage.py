@@ -192,7 +192,7 @@ def test_a_long_text_without_punctuation_is_spoken_in_pieces_without_pauses(
     assert timing.sentences[-1].end == pytest.approx(wav_seconds(paths.audio), abs=0.01)
 
     # And the captions made from its timing put every word where its piece was spoken
-    captions_stage = CaptionsStage(CaptionsSettings())
+    captions_stage = CaptionsStage(CaptionsSettings(data_dir=settings.data_dir))
     job = job.model_copy(
         update={
             "artifacts": {
