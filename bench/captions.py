@@ -14,8 +14,15 @@ Under "languages", stories in Russian, Arabic and Japanese are spoken by espeak-
 espeak backend of svc_tts) and captioned by its timing: the word error rate against the
 story's words as its language cuts them (target 0), whether the caption groups join back
 into the story exactly, and, where the voice's words are the text's words, the start-time
-error against the voice's own word starts (target 0). With T2V_WHISPER_MULTILINGUAL_MODEL
-set they are captioned by listening too; without it that path is left out.
+error against the voice's own word starts (target 0). With a multilingual whisper model
+(the multilingual extra, or T2V_WHISPER_MULTILINGUAL_MODEL) they are captioned by listening
+too; without one that path is left out.
+
+Under "kokoro", where the kokoro extra is installed, the Japanese story (kanji and kana) is
+spoken by Kokoro's jf_alpha, which gives no timing, and captioned by listening: the word
+error rate of the caption words against the story's (target 0), whether the groups join
+back into the story, and the character error rate of what whisper itself heard against the
+story without punctuation (how well it hears Kokoro, which the timing rests on).
 """
 
 import json
@@ -37,6 +44,8 @@ from common.messages import JobOptions, StageMessage  # noqa: E402
 from svc_captions.heard import heard_in_timing  # noqa: E402
 from svc_captions.settings import CaptionsSettings  # noqa: E402
 from svc_captions.stage import CaptionsStage  # noqa: E402
+from svc_captions.transcribe import audio_seconds, transcribe_words  # noqa: E402
+from svc_tts.kokoro_backend import KokoroSpeaker, kokoro_voices  # noqa: E402
 from svc_tts.piper_backend import PiperSpeaker, bundled_model  # noqa: E402
 from svc_tts.settings import TtsSettings  # noqa: E402
 from svc_tts.speech import write_speech  # noqa: E402
@@ -259,6 +268,40 @@ def bench_language(
     return figures
 
 
+def bench_kokoro(text: str, stage: CaptionsStage, data_dir: Path) -> dict[str, object]:
+    """The Japanese story spoken by Kokoro (no timing), captioned by the multilingual whisper."""
+    assert stage.multilingual_model is not None
+    written = split_words(text, "ja")
+    paths = JobPaths(data_dir, "ja-kokoro")
+    speech = write_speech(
+        KokoroSpeaker("jf_alpha"), text, paths.audio, TtsSettings().sentence_pause, 1.0
+    )
+    job = StageMessage(
+        job_id=paths.job_id,
+        text=text,
+        options=JobOptions(language="ja"),
+        artifacts={"audio": paths.relative(paths.audio)},
+    )
+    captions, seconds = caption(stage, job, paths)
+    heard = transcribe_words(
+        stage.multilingual_model, paths.audio, audio_seconds(paths.audio), "ja"
+    )
+    story_characters = [c for c in text if c.isalnum()]
+    heard_characters = [c for word in heard for c in word.text if c.isalnum()]
+    starts = [group.start for group in captions.groups]
+    return {
+        "words": len(written),
+        "narration_seconds": round(speech.seconds, 2),
+        "wer": round(word_error_rate([w.text for w in captions.words], written), 4),
+        "groups_join_into_the_story": join_words([g.text for g in captions.groups], "ja") == text,
+        "group_starts_in_order": starts == sorted(starts),
+        "last_group_end_seconds": round(captions.groups[-1].end, 2),
+        "whisper_heard_cer": round(word_error_rate(heard_characters, story_characters), 4),
+        "whisper_heard": "".join(word.text for word in heard),
+        "seconds": round(seconds, 3),
+    }
+
+
 def main() -> None:
     began = time.perf_counter()
     speaker = PiperSpeaker(bundled_model())
@@ -273,6 +316,11 @@ def main() -> None:
             language: bench_language(language, text, stage, Path(scratch))
             for language, text in LANGUAGE_STORIES.items()
         }
+        kokoro = (
+            bench_kokoro(LANGUAGE_STORIES["ja"], stage, Path(scratch))
+            if kokoro_voices() and stage.multilingual_model is not None
+            else None
+        )
     all_runs = list(runs.values())
     all_words = sum(run.words for run in all_runs)
     report = {
@@ -292,6 +340,8 @@ def main() -> None:
         },
         "languages": languages,
     }
+    if kokoro is not None:
+        report["kokoro"] = kokoro
     print(json.dumps(report, indent=2))
 
 
