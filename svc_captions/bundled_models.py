@@ -9,6 +9,7 @@ are joined once into a folder of the data directory's cache; nothing is download
 import hashlib
 import os
 import shutil
+import time
 import uuid
 from importlib.resources import files
 from importlib.util import find_spec
@@ -24,6 +25,9 @@ SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 MODEL_BYTES = 145_217_532
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 CHUNK = 1 << 20
+# A join takes seconds; a temporary folder older than this was left by a stopped process,
+# while a younger one may be another process's join under way.
+LEFTOVER_SECONDS = 3600
 
 
 def bundled_model_installed() -> bool:
@@ -39,6 +43,7 @@ def bundled_model_dir(cache_dir: Path) -> Path | None:
     if _joined(target):
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(cache_dir)
     # Joined beside the target and renamed into place, so a process that stops half-way,
     # or several starting at once, never leave a partial model where one is looked for.
     temporary = cache_dir / f".{NAME}.{uuid.uuid4().hex}.tmp"
@@ -55,6 +60,16 @@ def bundled_model_dir(cache_dir: Path) -> Path | None:
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     return target
+
+
+def _remove_leftovers(cache_dir: Path) -> None:
+    for leftover in cache_dir.glob(f".{NAME}.*.tmp"):
+        try:
+            stale = time.time() - leftover.stat().st_mtime > LEFTOVER_SECONDS
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _joined(folder: Path) -> bool:

@@ -1,10 +1,13 @@
 """The multilingual whisper model joined from the multilingual extra's two packages."""
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from svc_captions.bundled_models import (
+    LEFTOVER_SECONDS,
     MODEL_BYTES,
     NAME,
     bundled_model_dir,
@@ -20,10 +23,16 @@ needs_parts = pytest.mark.skipif(
 
 @needs_parts
 def test_the_parts_are_joined_once_into_a_model_whisper_loads(tmp_path: Path) -> None:
-    # Given an empty cache folder, and a leftover of a join that was stopped half-way
+    # Given a cache folder with what a join stopped half-way long ago left, and a join
+    # another process has under way
     cache = tmp_path / "models"
     leftover = cache / f".{NAME}.stopped.tmp"
     leftover.mkdir(parents=True)
+    (leftover / "model.bin").write_bytes(b"half")
+    long_ago = time.time() - LEFTOVER_SECONDS - 60
+    os.utime(leftover, (long_ago, long_ago))
+    under_way = cache / f".{NAME}.joining.tmp"
+    under_way.mkdir()
 
     # When the bundled model is asked for twice
     first = bundled_model_dir(cache)
@@ -42,8 +51,8 @@ def test_the_parts_are_joined_once_into_a_model_whisper_loads(tmp_path: Path) ->
         "vocabulary.txt",
     ]
     assert load_model(str(first), "cpu", "int8").model.is_multilingual
-    # And no temporary folder of this join is left, only the older leftover
-    assert sorted(path.name for path in cache.iterdir()) == [leftover.name, NAME]
+    # And the stale leftover is gone, the other join's folder untouched, and none of its own
+    assert sorted(path.name for path in cache.iterdir()) == [under_way.name, NAME]
 
 
 @needs_parts
