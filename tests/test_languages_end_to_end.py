@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import requests
 
+from common.bundled_models import bundled_model_installed
 from common.settings import Settings
-from svc_captions.bundled_models import bundled_model_installed
 from tests.local_service import local_service
 from tests.media_checks import probe
 

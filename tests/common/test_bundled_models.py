@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from svc_captions.bundled_models import (
+from common.bundled_models import (
     LEFTOVER_SECONDS,
     MODEL_BYTES,
     NAME,

@@ -10,6 +10,7 @@ import pytest
 from piper.phonemize_espeak import EspeakPhonemizer
 
 from common.artifacts import JobPaths
+from common.bundled_models import bundled_model_installed
 from common.documents import (
     Captions,
     SpeechTiming,
@@ -23,7 +24,6 @@ from common.errors import ModelUnavailable
 from common.languages import join_words, screen_width, split_words
 from common.messages import JobOptions, StageMessage
 from common.settings import Settings
-from svc_captions.bundled_models import bundled_model_installed
 from svc_captions.grouping import MAX_GROUP_WIDTH, group_words
 from svc_captions.settings import CaptionsSettings
 from svc_captions.stage import PIPER_TIMING, CaptionsStage
