@@ -4,7 +4,7 @@
     python bench/captions.py
 
 Each story is spoken by the bundled Piper voice, then captioned twice: timed by the
-voice's own phoneme alignment ("piper timing"), and by listening with whisper as if the
+voice's own phoneme alignment ("voice timing"), and by listening with whisper as if the
 audio came from elsewhere. Prints JSON per story and overall: the word error rate of each
 path's caption words against the story's words as written (target 0), the whisper path's
 start-time error against the Piper alignment (targets: median under 50 ms, p95 under

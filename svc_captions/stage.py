@@ -27,7 +27,7 @@ from svc_captions.transcribe import (
 
 logger = logging.getLogger(__name__)
 
-PIPER_TIMING = "piper timing"
+VOICE_TIMING = "voice timing"
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class CaptionsStage:
         if timing is not None:
             spoken = heard_in_timing(timing)
             if spoken:
-                return _Heard(spoken, PIPER_TIMING)
+                return _Heard(spoken, VOICE_TIMING)
         language = job.options.language
         model, provider = self._whisper(language)
         recognised = transcribe_words(model, audio, duration, language)

@@ -26,7 +26,7 @@ from common.messages import JobOptions, StageMessage
 from common.settings import Settings
 from svc_captions.grouping import MAX_GROUP_WIDTH, group_words
 from svc_captions.settings import CaptionsSettings
-from svc_captions.stage import PIPER_TIMING, CaptionsStage
+from svc_captions.stage import VOICE_TIMING, CaptionsStage
 from svc_tts.espeak_backend import EspeakSpeaker
 from svc_tts.speech import write_speech
 
@@ -147,7 +147,7 @@ def test_a_russian_voices_timing_times_each_word_from_its_first_phoneme(
     provider, captions = _captions(stage, settings, "ru1", text, "ru", wav, timing)
 
     # Then each word starts where the voice began saying it
-    assert provider == PIPER_TIMING
+    assert provider == VOICE_TIMING
     assert [w.text for w in captions.words] == text.split()
     word_starts = []
     previous = " "
@@ -170,7 +170,7 @@ def test_a_japanese_voices_timing_times_the_tokenizers_words_in_order(
     provider, captions = _captions(stage, settings, "ja1", JAPANESE, "ja", wav, timing)
 
     # Then the words are the tokenizer's, shown in order, and the groups are the text
-    assert provider == PIPER_TIMING
+    assert provider == VOICE_TIMING
     assert [w.text for w in captions.words] == split_words(JAPANESE, "ja")
     assert all(a.end <= b.start for a, b in pairwise(captions.words))
     assert join_words([g.text for g in captions.groups], "ja") == JAPANESE

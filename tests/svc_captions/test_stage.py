@@ -16,7 +16,7 @@ from svc_captions.stage import CaptionsStage
 from tests.svc_captions.conftest import SpokenText
 
 WHISPER = "whisper (tiny.en)"
-PIPER_TIMING = "piper timing"
+VOICE_TIMING = "voice timing"
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_the_voices_timing_times_the_users_own_words(
     provider, captions = _captions(stage, job, paths)
 
     # Then the captions are the user's words as written, timed by the voice itself
-    assert provider == PIPER_TIMING
+    assert provider == VOICE_TIMING
     assert [w.text for w in captions.words] == spoken.text.split()
     assert [w.text for w in captions.words][:4] == ["Dr.", "Smith", "paid", "42"]
     _assert_shown_in_order(captions)

@@ -202,7 +202,7 @@ def test_a_long_text_without_punctuation_is_spoken_in_pieces_without_pauses(
         }
     )
     result = captions_stage.run(job, paths, lambda note: None)
-    assert result.provider == "piper timing"
+    assert result.provider == "voice timing"
     captions = load_document(Captions, paths.captions)
     assert [word.text for word in captions.words] == words
     first_word = 0
