@@ -9,6 +9,7 @@ fsynced and renamed into place, so an artifact that exists is complete.
 import contextlib
 import glob
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -75,6 +76,11 @@ class JobPaths:
         return self.render_shards_dir / f"shard_{index:04d}.mp4"
 
     @property
+    def stream(self) -> "StreamFiles":
+        """The video as it is rendered, for playing before it is done (svc_render.stream)."""
+        return StreamFiles(self.work_dir / "stream")
+
+    @property
     def video(self) -> Path:
         return output_video_path(self.data_dir, self.job_id)
 
@@ -105,6 +111,45 @@ class JobPaths:
                 f"the artifact path {relative!r} leads outside the job's folder"
             )
         return path
+
+
+class StreamFiles:
+    """An HLS playlist, its init segment and its media segments, all in one folder."""
+
+    PLAYLIST = "stream.m3u8"
+    INIT = "init.mp4"
+    # The names the gateway serves; nothing else in the folder is ever served.
+    SEGMENT_NAME = re.compile(r"(?:init\.mp4|segment_[0-9]{5}\.m4s)")
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @property
+    def playlist(self) -> Path:
+        return self.folder / self.PLAYLIST
+
+    @property
+    def init(self) -> Path:
+        return self.folder / self.INIT
+
+    def segment(self, index: int) -> Path:
+        if not 0 <= index < 100_000:
+            raise UnsafeArtifactPath(f"there is no segment {index}")
+        return self.folder / f"segment_{index:05d}.m4s"
+
+    def named(self, name: str) -> Path:
+        """The init or a media segment by the name the playlist gives it; checked here."""
+        if not self.SEGMENT_NAME.fullmatch(name):
+            raise UnsafeArtifactPath(f"{name!r} is not a segment of the stream")
+        return self.folder / name
+
+    def clear(self) -> None:
+        """A fresh start: the playlist goes first, so it never lists a segment that is gone."""
+        self.playlist.unlink(missing_ok=True)
+        if self.folder.is_dir():
+            for leftover in self.folder.iterdir():
+                leftover.unlink(missing_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
 
 
 def cancel_markers_dir(data_dir: Path) -> Path:

@@ -20,7 +20,7 @@ from typing import Protocol
 import av
 from av.container import OutputContainer
 
-from common.artifacts import write_bytes_atomic
+from common.artifacts import StreamFiles, write_bytes_atomic
 from common.documents import CaptionGroup
 from common.errors import JobCancelled
 from common.messages import CaptionStyle
@@ -28,6 +28,7 @@ from common.stage import ReportProgress
 from svc_render.background import BackgroundTrack, FootageSpan
 from svc_render.captions_track import CaptionTrack
 from svc_render.narration import Narration
+from svc_render.stream import MUXER_OPTIONS, SegmentWriter, keyframe_interval, remux_segments
 
 logger = logging.getLogger(__name__)
 
@@ -79,20 +80,31 @@ def render_video(
     cancelled: CancelCheck = lambda: False,
     cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
     poster: Path | None = None,
+    stream: StreamFiles | None = None,
 ) -> None:
     """Write an MP4 to ``target`` exactly as long as the narration, to the nearest frame.
 
     With ``poster``, one of the frames as made (no second decode) is also written there as
-    a JPEG, once the whole video is encoded.
+    a JPEG, once the whole video is encoded. With ``stream``, the video is written there
+    as it goes, as segments a browser plays before the end (svc_render.stream), and
+    ``target`` is those segments' packets remuxed once the last is in.
 
     Raises JobCancelled, leaving ``target`` unfinished for the caller to remove, once
     ``cancelled()`` says so; it is asked every ``cancel_check_seconds`` between frames.
     """
     fps = video_format.fps
     frame_count = frame_count_of(narration, fps)
+    segments = None if stream is None else SegmentWriter(stream, frame_count, fps)
     # faststart puts the index first, so a browser can play the download as it arrives.
-    with av.open(str(target), "w", options={"movflags": "+faststart"}) as output:
-        video = _add_video_stream(output, video_format)
+    opened = (
+        av.open(str(target), "w", options={"movflags": "+faststart"})
+        if segments is None
+        else av.open(segments, "w", format="mp4", options=MUXER_OPTIONS)
+    )
+    with opened as output:
+        video = _add_video_stream(
+            output, video_format, None if segments is None else keyframe_interval(fps)
+        )
         audio = _NarrationEncoder(output, narration)
         poster_jpeg = _encode_frames(
             output,
@@ -105,6 +117,9 @@ def render_video(
             after_frame=lambda index: audio.encode_until((index + 1) / fps),
         )
         audio.finish()
+    if stream is not None and segments is not None:
+        segments.finish()
+        remux_segments(stream, segments.segments, target)
     if poster is not None and poster_jpeg is not None:
         write_bytes_atomic(poster, poster_jpeg)
     logger.info("rendered %d frames at %dx%d", frame_count, video_format.width, video_format.height)
@@ -246,12 +261,16 @@ def _jpeg_of(frame: av.VideoFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _add_video_stream(output: OutputContainer, video_format: VideoFormat) -> av.VideoStream:
-    stream = output.add_stream(
-        "libx264",
-        rate=video_format.fps,
-        options={"preset": video_format.preset, "crf": str(video_format.crf)},
-    )
+def _add_video_stream(
+    output: OutputContainer, video_format: VideoFormat, keyframe_every: int | None = None
+) -> av.VideoStream:
+    """With ``keyframe_every``, a keyframe exactly that often and nowhere else (segments)."""
+    options = {"preset": video_format.preset, "crf": str(video_format.crf)}
+    if keyframe_every is not None:
+        options["x264-params"] = (
+            f"keyint={keyframe_every}:min-keyint={keyframe_every}:scenecut=0:open-gop=0"
+        )
+    stream = output.add_stream("libx264", rate=video_format.fps, options=options)
     stream.width = video_format.width
     stream.height = video_format.height
     stream.pix_fmt = "yuv420p"

@@ -24,3 +24,6 @@ class RenderSettings(Settings):
     # encode) do not show: with one worker, three 50 s shards took 0.98x the whole render
     # (bench/render.py); a ten-minute video spreads over ten workers.
     render_shard_seconds: float = Field(default=60.0, ge=0)
+    # Write each whole (unsharded) render as it goes, as HLS segments a browser plays before
+    # the end (GET /api/v1/jobs/<id>/stream.m3u8); the final MP4 is their packets remuxed.
+    render_stream: bool = True

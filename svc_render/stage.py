@@ -76,6 +76,8 @@ class RenderStage:
                 report,
                 cancelled=paths.is_cancelled,
                 poster=paths.thumbnail,
+                # A redelivery after a kill starts the stream again from its first segment.
+                stream=paths.stream if self.settings.render_stream else None,
             )
         return StageResult(artifacts, self._provider())
 

@@ -9,7 +9,18 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from gateway.access import require_key
-from gateway.routes import captions, events, health, jobs, metrics, probes, status, videos, voices
+from gateway.routes import (
+    captions,
+    events,
+    health,
+    jobs,
+    metrics,
+    probes,
+    status,
+    stream,
+    videos,
+    voices,
+)
 from gateway.schemas import ErrorBody
 
 _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
@@ -24,6 +35,9 @@ api_router.include_router(
 )
 api_router.include_router(
     captions.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
+)
+api_router.include_router(
+    stream.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
 )
 api_router.include_router(jobs.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED)
 api_router.include_router(

@@ -1,0 +1,129 @@
+"""The render's stream: HLS segments a browser plays before the end, and the MP4 made of them."""
+
+import io
+from pathlib import Path
+
+import av
+import numpy as np
+
+from common.artifacts import StreamFiles
+from svc_footage.generated import write_generated_clip
+from svc_render.background import FootageSpan
+from svc_render.narration import Narration
+from svc_render.render import CancelCheck, VideoFormat, render_video
+from svc_render.stream import SEGMENT_SECONDS
+from tests.svc_render.media import decoded_rgb
+
+FPS = 12
+SECONDS = 7.0
+FORMAT = VideoFormat(width=64, height=64, fps=FPS, preset="ultrafast", crf=30)
+
+
+def _listed(files: StreamFiles) -> list[str]:
+    text = files.playlist.read_text()
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def _decoded(files: StreamFiles, names: list[str]) -> tuple[int, int, list[np.ndarray]]:
+    """Audio packets, video packets and video frames of init + ``names`` read as one file."""
+    data = files.init.read_bytes() + b"".join((files.folder / name).read_bytes() for name in names)
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        packets = list(container.demux())
+        audio = sum(1 for p in packets if p.stream.type == "audio" and p.size)
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    return audio, len(frames), frames
+
+
+def _render(tmp_path: Path, cancelled: CancelCheck = lambda: False) -> tuple[Path, StreamFiles]:
+    narration = Narration(
+        samples=(np.sin(np.arange(16000 * SECONDS) / 20) * 0.2).astype(np.float32).reshape(-1, 1),
+        sample_rate=16000,
+    )
+    clip = tmp_path / "clip.mp4"
+    write_generated_clip(clip, seed=1, seconds=SECONDS, width=64, height=64, fps=FPS)
+    target = tmp_path / "video.mp4"
+    files = StreamFiles(tmp_path / "stream")
+    render_video(
+        target,
+        narration,
+        [],
+        [FootageSpan(start=0.0, end=SECONDS, file=clip)],
+        FORMAT,
+        lambda note: None,
+        cancelled=cancelled,
+        cancel_check_seconds=0.0,
+        stream=files,
+    )
+    return target, files
+
+
+def test_a_playlist_read_mid_render_lists_only_whole_segments_that_play(tmp_path: Path) -> None:
+    # Given a 7 s render that, between its frames, reads its own stream as a player would
+    seen: list[tuple[str, list[str]]] = []
+
+    def look() -> bool:
+        files = StreamFiles(tmp_path / "stream")
+        if files.playlist.exists():
+            names = _listed(files)
+            if not seen or seen[-1][1] != names:
+                seen.append((files.playlist.read_text(), names))
+                # Then every segment listed so far decodes, with sound, after the init
+                audio, frame_count, _ = _decoded(files, names)
+                assert frame_count == len(names) * SEGMENT_SECONDS * FPS
+                assert audio > 0
+        return False
+
+    # When it renders
+    _, files = _render(tmp_path, look)
+
+    # Then the playlist grew one segment at a time, as an EVENT playlist not yet ended
+    assert [len(names) for _, names in seen] == [1, 2, 3]
+    for text, _ in seen:
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in text
+        assert '#EXT-X-MAP:URI="init.mp4"' in text
+        assert "#EXT-X-ENDLIST" not in text
+    # And once done it lists all four segments (2+2+2+1 s) and ends
+    final = files.playlist.read_text()
+    assert final.rstrip().endswith("#EXT-X-ENDLIST")
+    assert _listed(files) == [f"segment_{index:05d}.m4s" for index in range(4)]
+    assert "#EXTINF:1.000," in final
+
+
+def test_the_final_mp4_has_exactly_the_streamed_frames(tmp_path: Path) -> None:
+    # Given a finished render with its stream
+    target, files = _render(tmp_path)
+
+    # When both are decoded
+    audio, frame_count, streamed = _decoded(files, _listed(files))
+    final = decoded_rgb(target)
+
+    # Then they are the same frames, pixel for pixel: one encode, remuxed
+    assert frame_count == len(final) == round(SECONDS * FPS)
+    assert all(np.array_equal(a, b) for a, b in zip(streamed, final, strict=True))
+    # And the final file has the streamed sound, and its index first (faststart)
+    with av.open(str(target)) as container:
+        assert container.streams.audio[0].codec_context.name == "aac"
+        final_audio = sum(1 for p in container.demux(audio=0) if p.size)
+    assert final_audio == audio
+    head = target.read_bytes()[:4096]
+    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head
+
+
+def test_a_restarted_render_starts_the_stream_afresh(tmp_path: Path) -> None:
+    # Given a stream left by an earlier render with more segments than a new one makes,
+    # and a half-written temporary file
+    files = StreamFiles(tmp_path / "stream")
+    files.folder.mkdir(parents=True)
+    for index in range(9):
+        files.segment(index).write_bytes(b"stale")
+    files.playlist.write_text("#EXTM3U\nsegment_00008.m4s\n")
+    (files.folder / ".segment_00009.abc.tmp.m4s").write_bytes(b"partial")
+
+    # When the render runs again
+    _render(tmp_path)
+
+    # Then only its own segments are there, all listed
+    assert sorted(path.name for path in files.folder.iterdir()) == sorted(
+        ["init.mp4", "stream.m3u8"] + [f"segment_{index:05d}.m4s" for index in range(4)]
+    )
