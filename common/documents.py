@@ -1,9 +1,9 @@
 """The JSON documents stages leave on the shared volume for the stages after them."""
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.artifacts import write_bytes_atomic
 from common.errors import MissingArtifact, StageError
@@ -74,6 +74,24 @@ class FootageClip(BaseModel):
 
 class FootageManifest(BaseModel):
     clips: list[FootageClip]
+
+
+# A description is a few dozen bytes; anything much larger is not one.
+MAX_DESCRIPTION_BYTES = 4096
+
+
+class GeneratedBackground(BaseModel):
+    """A generated clip's description, the file a manifest clip of source "generated" names.
+
+    The render draws the animation from it at the output's size. Manifests from before
+    descriptions name an encoded MP4 instead, which the render still plays as any clip.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["generated"] = "generated"
+    # Chooses the palette and every motion path (see common/animation.py).
+    seed: int = Field(ge=0, lt=2**64)
 
 
 class VoiceInfo(BaseModel):

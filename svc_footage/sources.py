@@ -18,7 +18,7 @@ from common.documents import QuerySegment
 from common.messages import FootageProvider
 from svc_footage.cache import ClipCache, link_or_copy
 from svc_footage.fetching import Fetcher, FetchFailed
-from svc_footage.generated import clip_seed, clip_size, write_generated_clip
+from svc_footage.generated import DESCRIPTION_SUFFIX, clip_seed, write_description
 from svc_footage.library import choose_file
 from svc_footage.stock import Frame, StockProvider, StockVideo, choose_rendition, rank_videos
 
@@ -170,25 +170,16 @@ class LibrarySource:
 
 
 class GeneratedSource:
-    """An animated clip drawn for the segment: always there, so the last resort."""
+    """An animated background for the segment: always there, so the last resort.
+
+    Only its description is written; the render draws it (see ``generated``).
+    """
 
     name: FootageProvider = "generated"
 
-    def __init__(self, frame: Frame, fps: int) -> None:
-        self._width, self._height = clip_size(frame.width, frame.height)
-        self._fps = fps
-
     def fill(self, slot: Slot, *, reuse: bool = True) -> Found:
         term = slot.segment.terms[0]
-        target = slot.stem.with_suffix(".mp4")
-        with atomic_path(target) as temporary:
-            write_generated_clip(
-                temporary,
-                # The index keeps segments about the same thing from looking alike.
-                seed=clip_seed(term, slot.index),
-                seconds=slot.segment.end - slot.segment.start,
-                width=self._width,
-                height=self._height,
-                fps=self._fps,
-            )
+        target = slot.stem.with_suffix(DESCRIPTION_SUFFIX)
+        # The index keeps segments about the same thing from looking alike.
+        write_description(target, seed=clip_seed(term, slot.index))
         return Found(term, "generated", target)

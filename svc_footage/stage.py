@@ -42,7 +42,7 @@ class FootageStage:
             return StageResult(artifacts, REUSED)
         queries = load_document(Queries, input_artifact(job, paths, "queries"))
         frame = Frame(job.options.width, job.options.height)
-        generated = GeneratedSource(frame, job.options.fps)
+        generated = GeneratedSource()
         with Fetcher(self._fetch_limits(), self.settings.download_rules) as fetcher:
             sources = self._sources(job, fetcher, frame)
             clips = []

@@ -3,7 +3,9 @@
 A clip plays from its start when it comes on screen, fading in over the clip before it,
 and loops while it stays there (drifting slowly if it is shorter than its segment). Where
 the segments leave a gap, or end before the narration does, the nearest clip carries on.
-A clip that cannot be decoded gives way to a plain gradient for its segment: a render
+A generated background is drawn from its description rather than decoded (see
+``generated``); it is opened, like a clip, only when its segment comes on screen. A clip
+that cannot be decoded gives way to a plain gradient for its segment: a render
 never fails, and never shows black, because of one bad file.
 """
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from svc_render.clips import ClipReader, ClipUnusable, Pan
 from svc_render.frames import blend_into, copy_frame, frame_from_rgb
+from svc_render.generated import DrawnBackground, is_description
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +31,8 @@ CROSSFADE_SECONDS = 0.4
 
 @dataclass(frozen=True)
 class FootageSpan:
-    """A footage file and the part of the narration it belongs to."""
+    """A footage file (or a generated background's description) and the part of the
+    narration it belongs to."""
 
     start: float
     end: float
@@ -182,6 +186,8 @@ class BackgroundTrack:
         span = self._spans[index]
         pan = Pan(seconds=span.end - span.start, direction=index % 4)
         try:
+            if is_description(span.file):
+                return DrawnBackground.open(span.file, self._width, self._height)
             return ClipReader(span.file, self._width, self._height, pan)
         except ClipUnusable as exc:
             return self._fallback(index, exc)
