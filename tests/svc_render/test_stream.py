@@ -1,17 +1,24 @@
 """The render's stream: HLS segments a browser plays before the end, and the MP4 made of them."""
 
 import io
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
 import numpy as np
+import pytest
+import requests
 
-from common.artifacts import StreamFiles
+from common.artifacts import JobPaths, StreamFiles
+from common.settings import Settings
 from svc_footage.generated import write_generated_clip
 from svc_render.background import FootageSpan
 from svc_render.narration import Narration
 from svc_render.render import CancelCheck, VideoFormat, render_video
 from svc_render.stream import SEGMENT_SECONDS
+from tests.local_service import Stack, delete_topology
 from tests.svc_render.media import decoded_rgb
 
 FPS = 12
@@ -127,3 +134,63 @@ def test_a_restarted_render_starts_the_stream_afresh(tmp_path: Path) -> None:
     assert sorted(path.name for path in files.folder.iterdir()) == sorted(
         ["init.mp4", "stream.m3u8"] + [f"segment_{index:05d}.m4s" for index in range(4)]
     )
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    settings = Settings(data_dir=tmp_path / "data", amqp_prefix=f"t2vtest-{uuid.uuid4().hex[:10]}")
+    stack = Stack(settings, tmp_path / "logs")
+    stack.start_all()
+    yield stack
+    stack.stop_all()
+    delete_topology(settings)
+
+
+def _wait(check: Callable[[], bool], what: str, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+def test_a_render_killed_mid_stream_starts_it_again_and_completes_once(stack: Stack) -> None:
+    # Given a job whose render has listed its first segments but not ended its playlist
+    story = " ".join(["The keeper climbed the stairs and lit the lamp before the storm."] * 6)
+    options = {"width": 160, "height": 288, "fps": 30}
+    answer = requests.post(
+        f"{stack.base_url}/generate", json={"text": story, "options": options}, timeout=10
+    )
+    job_id = answer.json()["job_id"]
+    playlist_url = f"{stack.base_url}/jobs/{job_id}/stream.m3u8"
+
+    def streaming() -> bool:
+        playlist = requests.get(playlist_url, timeout=5)
+        return playlist.status_code == 200 and "#EXT-X-ENDLIST" not in playlist.text
+
+    _wait(streaming, "the render never listed a segment before its end")
+
+    # When the render service is killed with SIGKILL there, and started again
+    stack.kill("svc_render")
+    stack.start("svc_render")
+
+    # Then the job completes with one video
+    def ended() -> bool:
+        status = requests.get(f"{stack.base_url}/status/{job_id}", timeout=5).json()
+        assert status["status"] != "failed", status
+        return bool(status["status"] == "completed")
+
+    _wait(ended, "the job did not complete")
+    output_dir = stack.settings.data_dir / "output"
+    assert sorted(p.name for p in output_dir.iterdir() if p.name.startswith("video_")) == [
+        f"video_{job_id}.mp4"
+    ]
+    # And its stream is whole and ended, with no segment beyond what it lists, and the
+    # video is the stream's frames
+    files = JobPaths(stack.settings.data_dir, job_id).stream
+    assert files.playlist.read_text().rstrip().endswith("#EXT-X-ENDLIST")
+    names = _listed(files)
+    assert sorted(p.name for p in files.folder.iterdir()) == sorted(
+        ["init.mp4", "stream.m3u8", *names]
+    )
+    _, frame_count, _ = _decoded(files, names)
+    assert frame_count == len(decoded_rgb(output_dir / f"video_{job_id}.mp4"))
