@@ -1,8 +1,10 @@
 // One job: its five stages filling in live from the job's events, the render's frame
-// counter, cancel, the reason of a failure, and the finished video with its downloads.
+// counter, cancel, the reason of a failure, the video playing while it renders (see
+// stream.js), and the finished video with its downloads.
 
 import { API, call, download, fileUrl, getJson, keyHeaders } from "./api.js";
 import { followJob } from "./events.js";
+import { canStream, playStream } from "./stream.js";
 
 const STAGES = [
   ["tts", "Speech"],
@@ -35,7 +37,9 @@ export function showJob(main, signal, jobId) {
   const done = new Set();
   let finished = false;
   let video = null;
+  let streaming = null; // the live stream's AbortController, while it plays
   signal.addEventListener("abort", () => video?.revoke());
+  signal.addEventListener("abort", () => streaming?.abort());
 
   const stageDone = (stage, provider, seconds) => {
     const row = rows.get(stage);
@@ -64,6 +68,7 @@ export function showJob(main, signal, jobId) {
       row.querySelector(".state").textContent = row.dataset.state;
     }
     part(".cancel").hidden = TERMINAL.has(state.status);
+    if (running === "render" && !streaming && !finished && canStream()) showStream();
     if (state.status === "failed") showFailure(state.message, failedStage, failedAt);
     if (state.status === "completed" && !finished) {
       finished = true;
@@ -86,14 +91,39 @@ export function showJob(main, signal, jobId) {
     }
   };
 
+  // The render's segments as they come, muted so the browser lets it start by itself.
+  const showStream = () => {
+    streaming = new AbortController();
+    const player = part(".player");
+    player.muted = true;
+    part(".result").hidden = false;
+    // Inline, as the stylesheet's display of .actions outranks the hidden attribute.
+    part(".result .actions").style.display = "none";
+    player.dataset.source = "stream";
+    playStream(player, jobId, streaming.signal).catch((failure) => {
+      if (!streaming?.signal.aborted) part(".job-error").textContent = failure.message;
+    });
+  };
+
   const showVideo = async () => {
     const id = encodeURIComponent(jobId);
+    const player = part(".player");
+    const position = streaming ? player.currentTime : 0;
+    const playing = streaming !== null && !player.paused;
+    streaming?.abort();
     part(".result").hidden = false;
+    part(".result .actions").style.display = "";
     wireDownload(part(".download-video"), `/download/${id}`, `generated_video_${jobId}.mp4`);
     wireDownload(part(".download-srt"), `/jobs/${id}/captions.srt`, `captions_${jobId}.srt`);
     wireDownload(part(".download-vtt"), `/jobs/${id}/captions.vtt`, `captions_${jobId}.vtt`);
     video = await fileUrl(`/download/${id}`, { signal });
-    part(".player").src = video.url;
+    player.src = video.url;
+    player.dataset.source = "file";
+    // From the stream to the file where the stream had got to, still playing if it was.
+    if (position > 0) {
+      player.addEventListener("loadedmetadata", () => { player.currentTime = position; }, { once: true });
+    }
+    if (playing) player.play().catch(() => {});
   };
 
   part(".cancel").addEventListener("click", async () => {

@@ -386,3 +386,29 @@ def test_the_api_s_refusal_shows_as_written(page: Page, studio: str) -> None:
     expect(page.locator("#create-error")).to_have_text(re.compile(r"^Invalid options: width: "))
     expect(page.get_by_role("button", name="Start")).to_be_enabled()
     assert "#/jobs/" not in page.url
+
+
+def test_the_video_plays_while_it_renders_then_from_the_finished_file(
+    page: Page, studio: str, shots: Path
+) -> None:
+    # Given a job long enough, at a frame large enough, that its render takes seconds
+    page.goto(f"{studio}/")
+    expect(page.get_by_label("Voice")).to_contain_text("joe-medium")
+    _start(page, LONG_STORY, {"width": "540", "height": "960", "fps": "30"})
+
+    # When the render has listed its first segments, Then the player plays them, its clock
+    # moving while it still plays the stream (the player takes the file once the job completes)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video.player');"
+        " return v.dataset.source === 'stream' && v.currentTime > 0.5; }",
+        timeout=JOB_TIMEOUT_MS,
+    )
+    expect(page.locator(".download-video")).to_be_hidden()
+    screenshot(page, shots, "job-streaming")
+
+    # And once the job completes the player holds the finished file, with its downloads
+    expect(page.get_by_role("status")).to_have_text(
+        "Video generation completed", timeout=JOB_TIMEOUT_MS
+    )
+    page.wait_for_function("() => document.querySelector('video.player').dataset.source === 'file'")
+    expect(page.locator(".download-video")).to_be_visible()
