@@ -4,6 +4,7 @@
     python bench/render.py --work DIR              # measure a work folder the stages wrote
     python bench/render.py --seconds 120 --repeat 3
     python bench/render.py --seconds 150 --width 270 --height 480 --shards 3 --workers 2
+    python bench/render.py --seconds 30 --stream --repeat 5
 
 For each repeat, in fresh processes: the render stage itself (footage, captions, audio),
 then a reference that only decodes the same clips, scales and crops them, and encodes
@@ -14,6 +15,9 @@ With ``--shards N``, the reference is the same render split into about N shards 
 for each repeat, the whole render, then the sharded one with one worker (plan, shards one
 after another, join, in one process), then with ``--workers M`` processes taking the
 shards at once. Prints the medians and the sharded-to-whole ratios.
+
+With ``--stream``, the whole render writing its stream as it goes (HLS segments, the MP4
+remuxed from them) against the same render without: both in each repeat, medians, ratio.
 """
 
 import argparse
@@ -69,14 +73,14 @@ def prepare(seconds: int, options: JobOptions) -> Path:
     return folder
 
 
-def run_render(folder: Path, output: Path) -> dict[str, float]:
+def run_render(folder: Path, output: Path, stream: bool = True) -> dict[str, float]:
     from svc_render.stage import RenderStage
 
     job = StageMessage.model_validate_json((folder / "job.json").read_text())
     paths = JobPaths(folder, job.job_id)
     paths.video.unlink(missing_ok=True)
     began, cpu_began = time.perf_counter(), time.process_time()
-    RenderStage(RenderSettings()).run(job, paths, lambda note: None)
+    RenderStage(RenderSettings(render_stream=stream)).run(job, paths, lambda note: None)
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     paths.video.replace(output)
     return {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_mb": _peak_rss_mb()}
@@ -214,12 +218,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--shards", type=int, default=0, help="compare with N shards")
     parser.add_argument("--workers", type=int, default=2, help="processes taking the shards")
+    parser.add_argument("--stream", action="store_true", help="compare streaming on with off")
     args = parser.parse_args()
     options = JobOptions(width=args.width, height=args.height, fps=args.fps)
     folder = args.work or prepare(args.seconds, options)
     if args.shards:
         figures = _compare_sharded(folder, args.shards, args.workers, args.repeat)
         print(json.dumps(figures, indent=2))
+        return
+    if args.stream:
+        print(json.dumps(_compare_streaming(folder, args.repeat), indent=2))
         return
     renders, references = [], []
     with tempfile.TemporaryDirectory() as scratch:
@@ -258,6 +266,36 @@ def main() -> None:
             indent=2,
         )
     )
+
+
+def _compare_streaming(folder: Path, repeat: int) -> dict[str, object]:
+    """The whole render with its stream written as it goes, and without: side by side."""
+    on, off, on_cpu, off_cpu = [], [], [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "render.mp4"
+        for number in range(repeat):
+            # Each goes first in every other repeat, so neither gains from going second.
+            for stream in (True, False) if number % 2 == 0 else (False, True):
+                figures = _in_fresh_process(run_render, folder, output, stream)
+                (on if stream else off).append(figures["seconds"])
+                (on_cpu if stream else off_cpu).append(figures["cpu_seconds"])
+        with av.open(str(output)) as video:
+            frames = video.streams.video[0].frames
+    on_median, off_median = statistics.median(on), statistics.median(off)
+    return {
+        "work": str(folder),
+        "frames": frames,
+        "repeats": repeat,
+        "stream_on_seconds": [round(s, 2) for s in on],
+        "stream_off_seconds": [round(s, 2) for s in off],
+        "stream_on_median": round(on_median, 2),
+        "stream_off_median": round(off_median, 2),
+        "ratio": round(on_median / off_median, 3),
+        # CPU time (the encoder's threads included) minds a busy machine less than wall time.
+        "stream_on_cpu_median": round(statistics.median(on_cpu), 2),
+        "stream_off_cpu_median": round(statistics.median(off_cpu), 2),
+        "cpu_ratio": round(statistics.median(on_cpu) / statistics.median(off_cpu), 3),
+    }
 
 
 def _compare_sharded(folder: Path, shards: int, workers: int, repeat: int) -> dict[str, object]:
