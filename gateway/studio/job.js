@@ -69,7 +69,12 @@ export function showJob(main, signal, jobId) {
     }
     part(".cancel").hidden = TERMINAL.has(state.status);
     if (running === "render" && !streaming && !finished && canStream()) showStream();
-    if (state.status === "failed") showFailure(state.message, failedStage, failedAt);
+    if (state.status === "failed") {
+      // A cancelled or failed render's playlist never ends, and its part is no video.
+      streaming?.abort();
+      part(".result").hidden = true;
+      showFailure(state.message, failedStage, failedAt);
+    }
     if (state.status === "completed" && !finished) {
       finished = true;
       showVideo().catch((failure) => {
