@@ -69,7 +69,6 @@ def stream_segment(job: JobDep, settings: SettingsDep, segment: str) -> Response
     except UnsafeArtifactPath as exc:
         raise HTTPException(status_code=404, detail="No such segment in the stream") from exc
     data = _read(str(path), MAX_SEGMENT_BYTES, "No such segment in the stream")
-    # Private: the segments are the job owner's, behind an API key.
-    return Response(
-        data, media_type="video/mp4", headers={"Cache-Control": "private, max-age=86400"}
-    )
+    # Private: the segments are the job owner's, behind an API key. Not kept without asking:
+    # a render that restarts writes its stream again, and nothing promises the same bytes.
+    return Response(data, media_type="video/mp4", headers={"Cache-Control": "private, no-cache"})
