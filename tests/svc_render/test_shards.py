@@ -36,7 +36,13 @@ from svc_render.render import ProgressNotes, VideoFormat, render_frames
 from svc_render.settings import RenderSettings
 from svc_render.shards import ShardFiles, ShardPlan, SharedTally, plan_shards
 from svc_render.stage import RenderStage
-from tests.broker_helpers import drain_queue, get_message_from_queue, publish_stage, running
+from tests.broker_helpers import (
+    drain_queue,
+    get_message_from_queue,
+    publish_stage,
+    queued_messages,
+    running,
+)
 from tests.svc_render.media import decoded_rgb, write_tone
 
 OPTIONS = JobOptions(width=144, height=256, fps=12)
@@ -311,7 +317,7 @@ def test_the_shards_of_a_cancelled_job_are_skipped(
     with running(service):
         for index in range(count):
             publish_stage(broker, "render", _shard(job, index, count).to_bytes())
-        while _render_messages_left(broker):
+        while queued_messages(broker, broker.topology.stage_queue("render")):
             threading.Event().wait(0.1)
 
     # Then no shard is rendered, nothing is joined, and nothing says the job is done
@@ -342,14 +348,8 @@ def test_two_workers_share_the_shards_and_finish_the_job_once(
         # When the job's render message arrives
         publish_stage(broker, "render", job.to_bytes())
         # Then the job completes, once
-        progress = broker.topology.progress_queue
-        events = []
-        while not any(event.status == "completed" for event in events):
-            events.append(parse_progress_event(get_message_from_queue(broker, progress, 60)))
-        # Let any straggling shard message be taken; stopping, the services finish it
-        while _render_messages_left(broker):
-            threading.Event().wait(0.1)
-    events += [parse_progress_event(body) for body in drain_queue(broker, progress)]
+        events = _events_until_completed(broker)
+    events += _events_left(broker)
     assert [event.status for event in events].count("completed") == 1
     done = [event for event in events if event.report is not None]
     assert len(done) == 1 and "shards" in done[0].report.provider
@@ -358,11 +358,26 @@ def test_two_workers_share_the_shards_and_finish_the_job_once(
     assert drain_queue(broker, broker.topology.dead_letter_queue) == []
 
 
-def _render_messages_left(broker: BrokerSession) -> bool:
-    """Whether render messages wait to be taken (the services finish those taken as they stop)."""
-    queue = broker.topology.stage_queue("render")
-    declared = broker.call(lambda: broker.channel.queue_declare(queue, passive=True))
-    return bool(declared.method.message_count)
+def _events_until_completed(broker: BrokerSession) -> list[ProgressEvent]:
+    """The job's progress events up to its completion, once no shard message waits.
+
+    A straggling shard message still in the queue is left to be taken: the services
+    finish the messages they took as they stop.
+    """
+    progress = broker.topology.progress_queue
+    events: list[ProgressEvent] = []
+    while not any(event.status == "completed" for event in events):
+        events.append(parse_progress_event(get_message_from_queue(broker, progress, 60)))
+    while queued_messages(broker, broker.topology.stage_queue("render")):
+        threading.Event().wait(0.1)
+    return events
+
+
+def _events_left(broker: BrokerSession) -> list[ProgressEvent]:
+    """What the services reported after the completion was read, once they stopped."""
+    return [
+        parse_progress_event(body) for body in drain_queue(broker, broker.topology.progress_queue)
+    ]
 
 
 def test_of_many_workers_asking_at_once_exactly_one_claims_the_join(settings: Settings) -> None:
@@ -464,13 +479,8 @@ def test_a_shard_left_by_a_worker_that_died_is_rendered_by_another(
     # When a render service takes the shards
     (service,) = _services(settings, 1)
     with running(service):
-        progress = broker.topology.progress_queue
-        events = []
-        while not any(event.status == "completed" for event in events):
-            events.append(parse_progress_event(get_message_from_queue(broker, progress, 60)))
-        while _render_messages_left(broker):
-            threading.Event().wait(0.1)
-    events += [parse_progress_event(body) for body in drain_queue(broker, progress)]
+        events = _events_until_completed(broker)
+    events += _events_left(broker)
 
     # Then the dead worker's shard was rendered again, the job completed once, whole
     assert [event.status for event in events].count("completed") == 1
