@@ -85,12 +85,7 @@ def check_generate_document(document: Any, settings: GatewaySettings) -> Generat
         raise HTTPException(
             status_code=400, detail="Text is not valid Unicode: it has an unpaired surrogate"
         )
-    options = _parse_options(document.get("options"))
-    catalog = read_voice_catalog(settings.data_dir)
-    if options.voice is not None:
-        _check_voice(options.voice, catalog)
-    options = _with_language(options, catalog)
-    options = _with_webhook(options, settings)
+    options = _job_options(document.get("options"), settings)
     too_costly = over_budget(
         text, options, settings.max_video_seconds, settings.max_render_pixel_frames
     )
@@ -116,12 +111,7 @@ def check_topic_document(document: dict[str, Any], settings: GatewaySettings) ->
         target_seconds=_target_seconds(document.get("target_seconds"), settings),
         tone=_tone(document.get("tone")),
     )
-    options = _parse_options(document.get("options"))
-    catalog = read_voice_catalog(settings.data_dir)
-    if options.voice is not None:
-        _check_voice(options.voice, catalog)
-    options = _with_language(options, catalog)
-    options = _with_webhook(options, settings)
+    options = _job_options(document.get("options"), settings)
     # Checked again on the story itself once it is written.
     pixel_frames = estimate_pixel_frames(story.target_seconds, options)
     if pixel_frames > settings.max_render_pixel_frames:
@@ -194,6 +184,16 @@ def _is_valid_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _job_options(given: Any, settings: GatewaySettings) -> JobOptions:
+    """A job's options as given, checked, with its language and webhook filled in."""
+    options = _parse_options(given)
+    catalog = read_voice_catalog(settings.data_dir)
+    if options.voice is not None:
+        _check_voice(options.voice, catalog)
+    options = _with_language(options, catalog)
+    return _with_webhook(options, settings)
 
 
 def _check_voice(voice: str, catalog: VoiceCatalog | None) -> None:
