@@ -5,7 +5,6 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import ClientSession
@@ -17,7 +16,7 @@ from common.messages import StageMessage
 from common.progress import stage_event
 from common.settings import Settings
 from tests.broker_helpers import get_message_from_queue
-from tests.gateway.helpers import publish_progress
+from tests.gateway.helpers import call, publish_progress
 from tests.local_service import REPO
 from tests.svc_queries.chat_server import ChatServer, answer
 
@@ -64,13 +63,6 @@ async def stdio_session(
         ):
             await session.initialize()
             yield session
-
-
-async def call(session: ClientSession, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await session.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 async def test_t2v_mcp_creates_a_video_and_follows_it_over_stdio(

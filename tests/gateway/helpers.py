@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from mcp import ClientSession
 
 from common.amqp.session import BrokerSession
 from common.documents import VoiceCatalog, VoiceInfo, voice_catalog_path
@@ -97,3 +98,11 @@ def serve(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         listener.close()
+
+
+async def call(session: ClientSession, tool: str, **arguments: Any) -> dict[str, Any]:
+    """An MCP tool's structured answer; the test fails on a tool error."""
+    result = await session.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    return result.structured_content

@@ -5,7 +5,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio
 import httpx
@@ -26,7 +25,7 @@ from gateway.store import JobStore
 from svc_tts.settings import TtsSettings
 from svc_tts.voices import Voices
 from tests.broker_helpers import get_message_from_queue
-from tests.gateway.helpers import serve
+from tests.gateway.helpers import call, serve
 from tests.local_service import Stack, local_service
 
 pytestmark = pytest.mark.anyio
@@ -59,14 +58,6 @@ async def mcp_session(
     ):
         await session.initialize()
         yield session
-
-
-async def call(session: ClientSession, tool: str, **arguments: Any) -> dict[str, Any]:
-    """A tool's structured answer; the test fails on a tool error."""
-    result = await session.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert result.structured_content is not None
-    return result.structured_content
 
 
 def error_text(result: CallToolResult) -> str:
