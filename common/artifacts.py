@@ -114,28 +114,44 @@ class JobPaths:
 
 
 class StreamFiles:
-    """An HLS playlist, its init segment and its media segments, all in one folder."""
+    """An HLS playlist, its init segment and its media segments, all in one folder.
+
+    A video rendered in shards streams in parts, one a shard, side by side in the folder:
+    part ``k``'s files carry the prefix ``part_<k>_`` and its playlist is ``part_<k>.m3u8``;
+    the ``parts`` file says how many there are (see common.hls for how they are joined).
+    """
 
     PLAYLIST = "stream.m3u8"
-    INIT = "init.mp4"
+    PARTS = "parts"
     # The names the gateway serves; nothing else in the folder is ever served.
-    SEGMENT_NAME = re.compile(r"(?:init\.mp4|segment_[0-9]{5}\.m4s)")
+    SEGMENT_NAME = re.compile(r"(?:part_[0-9]{3}_)?(?:init\.mp4|segment_[0-9]{5}\.m4s)")
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, part: int | None = None) -> None:
+        if part is not None and not 0 <= part < MAX_SHARDS:
+            raise UnsafeArtifactPath(f"there is no stream part {part}")
         self.folder = folder
+        self._prefix = "" if part is None else f"part_{part:03d}_"
+        self._playlist_name = self.PLAYLIST if part is None else f"part_{part:03d}.m3u8"
+
+    def part(self, index: int) -> "StreamFiles":
+        return StreamFiles(self.folder, index)
+
+    @property
+    def parts_count(self) -> Path:
+        return self.folder / self.PARTS
 
     @property
     def playlist(self) -> Path:
-        return self.folder / self.PLAYLIST
+        return self.folder / self._playlist_name
 
     @property
     def init(self) -> Path:
-        return self.folder / self.INIT
+        return self.folder / f"{self._prefix}init.mp4"
 
     def segment(self, index: int) -> Path:
         if not 0 <= index < 100_000:
             raise UnsafeArtifactPath(f"there is no segment {index}")
-        return self.folder / f"segment_{index:05d}.m4s"
+        return self.folder / f"{self._prefix}segment_{index:05d}.m4s"
 
     def named(self, name: str) -> Path:
         """The init or a media segment by the name the playlist gives it; checked here."""
@@ -144,11 +160,16 @@ class StreamFiles:
         return self.folder / name
 
     def clear(self) -> None:
-        """A fresh start: the playlist goes first, so it never lists a segment that is gone."""
+        """A fresh start: the playlist goes first, so it never lists a segment that is gone.
+
+        A part clears only its own files; the whole stream clears every part too.
+        """
         self.playlist.unlink(missing_ok=True)
         if self.folder.is_dir():
             for leftover in self.folder.iterdir():
-                leftover.unlink(missing_ok=True)
+                name = leftover.name.lstrip(".")
+                if name.startswith((self._prefix, self._playlist_name)):
+                    leftover.unlink(missing_ok=True)
         self.folder.mkdir(parents=True, exist_ok=True)
 
 

@@ -22,6 +22,11 @@ class Narration:
     def duration(self) -> float:
         return len(self.samples) / self.sample_rate
 
+    def part(self, start: float, end: float) -> "Narration":
+        """The stretch from ``start`` to ``end`` seconds (a view, no copy)."""
+        first, last = (round(seconds * self.sample_rate) for seconds in (start, end))
+        return Narration(self.samples[first:last], self.sample_rate)
+
 
 def read_narration(path: Path) -> Narration:
     """Read a 16-bit PCM WAV file, mono or stereo, as float samples to work on."""

@@ -11,7 +11,7 @@ import contextlib
 import io
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Protocol
 
 import av
 from av.container import OutputContainer
+from av.video.frame import PictureType
 
 from common.artifacts import StreamFiles, write_bytes_atomic
 from common.documents import CaptionGroup
@@ -28,7 +29,13 @@ from common.stage import ReportProgress
 from svc_render.background import BackgroundTrack, FootageSpan
 from svc_render.captions_track import CaptionTrack
 from svc_render.narration import Narration
-from svc_render.stream import MUXER_OPTIONS, SegmentWriter, keyframe_interval, remux_segments
+from svc_render.stream import (
+    MUXER_OPTIONS,
+    SegmentWriter,
+    keyframe_interval,
+    remux_segments,
+    segment_starts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,17 +101,8 @@ def render_video(
     """
     fps = video_format.fps
     frame_count = frame_count_of(narration, fps)
-    segments = None if stream is None else SegmentWriter(stream, frame_count, fps)
-    # faststart puts the index first, so a browser can play the download as it arrives.
-    opened = (
-        av.open(str(target), "w", options={"movflags": "+faststart"})
-        if segments is None
-        else av.open(segments, "w", format="mp4", options=MUXER_OPTIONS)
-    )
-    with opened as output:
-        video = _add_video_stream(
-            output, video_format, None if segments is None else keyframe_interval(fps)
-        )
+    with _video_output(target, stream, frame_count, fps, whole=True) as (output, keyframes):
+        video = _add_video_stream(output, video_format, keyframes)
         audio = _NarrationEncoder(output, narration)
         poster_jpeg = _encode_frames(
             output,
@@ -114,12 +112,10 @@ def render_video(
             ProgressNotes(report, frame_count),
             _CancelWatch(cancelled, cancel_check_seconds),
             poster_index_of(frame_count, fps) if poster is not None else None,
-            after_frame=lambda index: audio.encode_until((index + 1) / fps),
+            after_frame=lambda done: audio.encode_until(done / fps),
+            keyframes=keyframes,
         )
         audio.finish()
-    if stream is not None and segments is not None:
-        segments.finish()
-        remux_segments(stream, segments.segments, target)
     if poster is not None and poster_jpeg is not None:
         write_bytes_atomic(poster, poster_jpeg)
     logger.info("rendered %d frames at %dx%d", frame_count, video_format.width, video_format.height)
@@ -130,6 +126,14 @@ class SoundtrackOutput:
     """The whole video's audio, encoded by one shard alongside its frames, to a file of its own."""
 
     target: Path
+    narration: Narration
+
+
+@dataclass(frozen=True)
+class PartStream:
+    """A shard's part of the video's stream, with its share of the whole video's sound."""
+
+    files: StreamFiles
     narration: Narration
 
 
@@ -144,6 +148,7 @@ def render_frames(
     cancel_check_seconds: float = CANCEL_CHECK_SECONDS,
     poster_index: int | None = None,
     soundtrack: SoundtrackOutput | None = None,
+    stream: PartStream | None = None,
 ) -> bytes | None:
     """Write the video alone of ``frames`` (a shard of a longer video) as an MP4 to ``target``.
 
@@ -153,20 +158,29 @@ def render_frames(
 
     With ``soundtrack``, the whole narration is encoded too, as render_video encodes it,
     a share with each frame: like there, the audio encoder works while the video encoder's
-    threads do, instead of adding its time before or after them.
+    threads do, instead of adding its time before or after them. With ``stream``, the
+    frames are written as the part's segments as they go, with the sound of their stretch
+    of the video, and ``target`` is their video remuxed once the last is in.
     """
+    fps = video_format.fps
+    files = None if stream is None else stream.files
     with contextlib.ExitStack() as outputs:
-        output = outputs.enter_context(av.open(str(target), "w"))
-        video = _add_video_stream(output, video_format)
-        audio, share = None, 0.0
+        output, keyframes = outputs.enter_context(
+            _video_output(target, files, len(frames), fps, whole=False)
+        )
+        video = _add_video_stream(output, video_format, keyframes)
+        encoders: list[tuple[_NarrationEncoder, float]] = []
+        if stream is not None:
+            start, end = frames.start / fps, frames.stop / fps
+            encoders.append((_NarrationEncoder(output, stream.narration.part(start, end)), 1 / fps))
         if soundtrack is not None:
             sound = outputs.enter_context(av.open(str(soundtrack.target), "w"))
-            audio = _NarrationEncoder(sound, soundtrack.narration)
             share = soundtrack.narration.duration / len(frames)
+            encoders.append((_NarrationEncoder(sound, soundtrack.narration), share))
 
-        def after_frame(index: int) -> None:
-            if audio is not None:
-                audio.encode_until((index - frames.start + 1) * share)
+        def after_frame(done: int) -> None:
+            for encoder, seconds_a_frame in encoders:
+                encoder.encode_until(done * seconds_a_frame)
 
         poster_jpeg = _encode_frames(
             output,
@@ -177,11 +191,36 @@ def render_frames(
             _CancelWatch(cancelled, cancel_check_seconds),
             poster_index,
             after_frame,
+            keyframes,
         )
-        if audio is not None:
-            audio.finish()
+        for encoder, _ in encoders:
+            encoder.finish()
     logger.info("rendered frames %d to %d", frames.start, frames.stop - 1)
     return poster_jpeg
+
+
+@contextlib.contextmanager
+def _video_output(
+    target: Path, stream: StreamFiles | None, frame_count: int, fps: int, *, whole: bool
+) -> Iterator[tuple[OutputContainer, list[int]]]:
+    """Where the encoded packets go, and the frames (counted from the first) to be keyframes.
+
+    Without ``stream``, straight to the MP4 at ``target``, keyframes where the encoder
+    likes. With it, to the stream's segments, a keyframe starting each, and once all are
+    in, their packets remuxed to ``target``. A ``whole`` video's MP4 has its index first
+    and its sound; a shard's is its video alone, for the join.
+    """
+    if stream is None:
+        # faststart puts the index first, so a browser can play the download as it arrives.
+        options = {"movflags": "+faststart"} if whole else {}
+        with av.open(str(target), "w", options=options) as output:
+            yield output, []
+        return
+    segments = SegmentWriter(stream, frame_count, fps)
+    with av.open(segments, "w", format="mp4", options=MUXER_OPTIONS) as output:
+        yield output, segment_starts(frame_count, fps)
+    segments.finish()
+    remux_segments(stream, segments.segments, target, with_sound=whole)
 
 
 class FrameTally(Protocol):
@@ -230,11 +269,16 @@ def _encode_frames(
     progress: FrameTally,
     watch: "_CancelWatch",
     poster_index: int | None,
-    after_frame: Callable[[int], None] = lambda index: None,
+    after_frame: Callable[[int], None] = lambda frames_done: None,
+    keyframes: list[int] | None = None,
 ) -> bytes | None:
-    """Encode ``frames`` of ``picture``, their timestamps counted from the first of them."""
+    """Encode ``frames`` of ``picture``, their timestamps counted from the first of them.
+
+    The frames at ``keyframes`` (counted the same way) are encoded as keyframes.
+    """
     poster_jpeg = None
     frame_time_base = Fraction(1, picture.fps)
+    forced = set(keyframes or ())
     with contextlib.closing(picture.background):
         for done, index in enumerate(frames):
             watch.check(frames_done=done)
@@ -243,8 +287,9 @@ def _encode_frames(
                 poster_jpeg = _jpeg_of(frame)
             # Frames from the scaler keep their source's time base; ours counts frames.
             frame.pts, frame.time_base = done, frame_time_base
+            frame.pict_type = PictureType.I if done in forced else PictureType.NONE
             output.mux(video.encode(frame))
-            after_frame(index)
+            after_frame(done + 1)
             progress.frame_done(done + 1)
         output.mux(video.encode(None))
     return poster_jpeg
@@ -262,14 +307,13 @@ def _jpeg_of(frame: av.VideoFrame) -> bytes:
 
 
 def _add_video_stream(
-    output: OutputContainer, video_format: VideoFormat, keyframe_every: int | None = None
+    output: OutputContainer, video_format: VideoFormat, keyframes: list[int]
 ) -> av.VideoStream:
-    """With ``keyframe_every``, a keyframe exactly that often and nowhere else (segments)."""
+    """With ``keyframes`` (segments' starts), keyframes there and nowhere else."""
     options = {"preset": video_format.preset, "crf": str(video_format.crf)}
-    if keyframe_every is not None:
-        options["x264-params"] = (
-            f"keyint={keyframe_every}:min-keyint={keyframe_every}:scenecut=0:open-gop=0"
-        )
+    if keyframes:
+        every = keyframe_interval(video_format.fps)
+        options["x264-params"] = f"keyint={every}:min-keyint={every}:scenecut=0:open-gop=0"
     stream = output.add_stream("libx264", rate=video_format.fps, options=options)
     stream.width = video_format.width
     stream.height = video_format.height

@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from common.artifacts import JobPaths, atomic_path, write_bytes_atomic
+from common.artifacts import JobPaths, StreamFiles, atomic_path, write_bytes_atomic
 from common.documents import CaptionGroup, Captions, FootageManifest, load_document, save_document
 from common.errors import JobCancelled, StageError
 from common.messages import Shard, StageMessage
@@ -20,6 +20,7 @@ from svc_render.background import BackgroundTrack, FootageSpan
 from svc_render.join import join_shards
 from svc_render.narration import read_narration
 from svc_render.render import (
+    PartStream,
     ProgressNotes,
     SoundtrackOutput,
     VideoFormat,
@@ -64,6 +65,8 @@ class RenderStage:
             frame_count = frame_count_of(voice, pictures.video_format.fps)
             plan = self._plan(frame_count, pictures, ShardFiles(paths))
             if plan is not None:
+                if self.settings.render_stream:
+                    _stream_in_parts(paths.stream, plan.count)
                 return StageResult(artifacts, f"{plan.count} shards", Split(plan.count))
         # A cancel stops the render between frames; the partial file goes with the exception.
         with atomic_path(paths.video) as temporary:
@@ -142,17 +145,18 @@ class RenderStage:
         frames = plan.frames(index)
         poster_index = poster_index_of(plan.frame_count, plan.fps)
         tally = SharedTally(files, plan, index)
+        streaming = self.settings.render_stream
+        sound = None
+        if index == 0 or streaming:
+            sound = soundtrack(read_narration(input_artifact(job, paths, "audio")), self._mix(job))
         with atomic_path(files.shard(index)) as temporary:
             # The first shard encodes the whole video's sound; it is in place before the
             # shard is, so every shard on disk means the sound is there too.
-            with contextlib.ExitStack() as sound:
+            with contextlib.ExitStack() as outputs:
                 soundtrack_output = None
-                if index == 0:
-                    sound_target = sound.enter_context(atomic_path(files.soundtrack))
-                    voice = read_narration(input_artifact(job, paths, "audio"))
-                    soundtrack_output = SoundtrackOutput(
-                        sound_target, soundtrack(voice, self._mix(job))
-                    )
+                if index == 0 and sound is not None:
+                    sound_target = outputs.enter_context(atomic_path(files.soundtrack))
+                    soundtrack_output = SoundtrackOutput(sound_target, sound)
                 poster = render_frames(
                     temporary,
                     frames,
@@ -163,6 +167,10 @@ class RenderStage:
                     cancelled=paths.is_cancelled,
                     poster_index=poster_index,
                     soundtrack=soundtrack_output,
+                    # A redelivery after a kill starts the part again from its first segment.
+                    stream=PartStream(paths.stream.part(index), sound)
+                    if streaming and sound is not None
+                    else None,
                 )
             # Before the shard is in place: a video joined from the shards has its poster.
             if poster is not None:
@@ -198,3 +206,15 @@ class RenderStage:
 
     def _provider(self) -> str:
         return f"libx264 {self.settings.render_preset}"
+
+
+def _stream_in_parts(stream: StreamFiles, count: int) -> None:
+    """Say the video streams in ``count`` parts, one a shard, clearing any earlier stream.
+
+    Once only: a redelivered planning message finds it said, and clears nothing the
+    shards may be writing already.
+    """
+    if stream.parts_count.exists():
+        return
+    stream.clear()
+    write_bytes_atomic(stream.parts_count, str(count).encode())

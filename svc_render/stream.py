@@ -2,8 +2,9 @@
 
 The encoder's packets go to an ``mp4`` muxer writing fragmented MP4 (CMAF): the init
 segment (``ftyp`` + ``moov``) first, then one fragment (``moof`` + ``mdat``, video and the
-narration's AAC together) per keyframe. The encoder puts a keyframe every
-``SEGMENT_SECONDS``, so every fragment is a segment of that length that starts with one.
+narration's AAC together) per keyframe. The encoder is given a keyframe at each segment's
+start (:func:`segment_starts`), so every fragment is a segment that starts with one. The
+first segment is shorter than the rest: it is the one a viewer waits for.
 
 Each segment is written to a file of its own, complete and renamed into place, before the
 playlist that lists it is rewritten (itself via a temporary file and a rename): a reader
@@ -14,7 +15,6 @@ is of type EVENT and ends with ``#EXT-X-ENDLIST`` once the last segment is in.
 The final MP4 is the same packets remuxed (no second encode), see :func:`remux_segments`.
 """
 
-import math
 import os
 import struct
 from collections.abc import Iterator
@@ -25,7 +25,9 @@ import av
 import av.stream
 
 from common.artifacts import StreamFiles
+from common.hls import MediaPlaylist, Segment
 
+FIRST_SEGMENT_SECONDS = 1
 SEGMENT_SECONDS = 2
 # FFmpeg's AAC encoder's delay: its first packet's samples come before the narration's.
 AAC_PRIMING_SAMPLES = 1024
@@ -37,9 +39,17 @@ MUXER_OPTIONS = {
 _BOX_HEADER = struct.Struct(">I4s")
 
 
+def segment_starts(frame_count: int, fps: int) -> list[int]:
+    """The frames segments start at: 0, then after ``FIRST_SEGMENT_SECONDS``, then every
+    ``SEGMENT_SECONDS``."""
+    first, every = FIRST_SEGMENT_SECONDS * fps, SEGMENT_SECONDS * fps
+    return [0, *range(first, frame_count, every)]
+
+
 def keyframe_interval(fps: int) -> int:
-    """Frames from one keyframe to the next, so each segment holds ``SEGMENT_SECONDS``."""
-    return max(1, SEGMENT_SECONDS * fps)
+    """The encoder's own keyframe interval: counted from each segment's forced keyframe, it
+    falls on the next segment's start, so the encoder adds none between them."""
+    return SEGMENT_SECONDS * fps
 
 
 class SegmentWriter:
@@ -48,8 +58,7 @@ class SegmentWriter:
     def __init__(self, files: StreamFiles, frame_count: int, fps: int) -> None:
         self._files = files
         self._fps = fps
-        self._frame_count = frame_count
-        self._gop = keyframe_interval(fps)
+        self._bounds = [*segment_starts(frame_count, fps), frame_count]
         self._pending = bytearray()
         self._init_written = False
         self._segments = 0
@@ -85,25 +94,17 @@ class SegmentWriter:
                 self._write_playlist(ended=False)
 
     def _segment_seconds(self, index: int) -> float:
-        frames = min(self._gop, self._frame_count - index * self._gop)
-        return max(frames, 1) / self._fps
+        if index + 1 >= len(self._bounds):  # never, unless the encoder cut more than asked
+            return 0.0
+        return (self._bounds[index + 1] - self._bounds[index]) / self._fps
 
     def _write_playlist(self, ended: bool) -> None:
-        lines = [
-            "#EXTM3U",
-            "#EXT-X-VERSION:7",
-            f"#EXT-X-TARGETDURATION:{math.ceil(self._gop / self._fps)}",
-            "#EXT-X-MEDIA-SEQUENCE:0",
-            "#EXT-X-PLAYLIST-TYPE:EVENT",
-            "#EXT-X-INDEPENDENT-SEGMENTS",
-            f'#EXT-X-MAP:URI="{self._files.init.name}"',
-        ]
-        for index in range(self._segments):
-            lines.append(f"#EXTINF:{self._segment_seconds(index):.3f},")
-            lines.append(self._files.segment(index).name)
-        if ended:
-            lines.append("#EXT-X-ENDLIST")
-        _write_replacing(self._files.playlist, ("\n".join(lines) + "\n").encode())
+        segments = tuple(
+            Segment(self._files.segment(index).name, self._segment_seconds(index))
+            for index in range(self._segments)
+        )
+        playlist = MediaPlaylist(self._files.init.name, segments, ended)
+        _write_replacing(self._files.playlist, playlist.text().encode())
 
 
 def _write_replacing(target: Path, data: bytes) -> None:
@@ -152,17 +153,24 @@ class _Concatenated:
             self._current.close()
 
 
-def remux_segments(files: StreamFiles, segment_count: int, target: Path) -> None:
-    """Write the segments' packets, as they are, to ``target`` as a faststart MP4."""
+def remux_segments(
+    files: StreamFiles, segment_count: int, target: Path, *, with_sound: bool = True
+) -> None:
+    """Write the segments' packets, as they are, to ``target`` as a faststart MP4.
+
+    Without ``with_sound``, the video alone, as a shard's file for the join.
+    """
     source = _Concatenated([files.init] + [files.segment(i) for i in range(segment_count)])
+    options = {"movflags": "+faststart"} if with_sound else {}
     try:
         with (
             av.open(source, "r", format="mp4") as streamed,
-            av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"}) as output,
+            av.open(str(target), "w", format="mp4", options=options) as output,
         ):
-            outputs = {s.index: output.add_stream_from_template(s) for s in streamed.streams}
+            kept = [s for s in streamed.streams if with_sound or s.type == "video"]
+            outputs = {s.index: output.add_stream_from_template(s) for s in kept}
             shifts: dict[int, int] = {}
-            for packet in streamed.demux():
+            for packet in streamed.demux(kept):
                 if packet.dts is None or packet.pts is None:  # the demuxer's empty packet
                     continue
                 index = packet.stream.index

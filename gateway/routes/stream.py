@@ -2,16 +2,18 @@
 
 Files are found from the job's id and the data directory; a segment's name from the
 request is used only once it matches the stream's strict pattern. Both are read whole,
-bounded, since a restarted render may replace them at any moment. A listed segment stays
-as it is (a restarted render encodes the same frames the same way), so it may be cached
-for long; the playlist grows until it ends, so it is fetched afresh each time.
+bounded, since a restarted render may replace them at any moment. The playlist grows
+until it ends, so it is fetched afresh each time. A video rendered in shards streams in
+parts, one a shard, whose playlists are joined here on each request (common.hls).
 """
 
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
-from common.artifacts import JobPaths
+from common.artifacts import JobPaths, StreamFiles
 from common.errors import UnsafeArtifactPath
+from common.hls import MediaPlaylist, joined_parts, read_media_playlist
+from common.messages import MAX_SHARDS
 from gateway.deps import JobDep, SettingsDep
 from gateway.schemas import ErrorBody
 
@@ -28,21 +30,37 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def _read(path: str, limit: int, missing: str) -> bytes:
+NO_STREAM = "No stream: the render has not written its first segment, or the job is gone"
+
+
+def _read(path: str, limit: int) -> bytes | None:
+    """The file, or None when it is not there or over ``limit`` bytes."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
     except FileNotFoundError:
-        data = None
-    if data is None or len(data) > limit:
-        raise HTTPException(status_code=404, detail=missing)
-    return data
+        return None
+    return data if len(data) <= limit else None
 
 
-def _missing_stream(paths: JobPaths) -> str:
-    if paths.render_shards_dir.exists():
-        return "No stream: a video this long renders in shards; download it once done"
-    return "No stream: the render has not written its first segment, or the job is gone"
+def _playlist_of(stream: StreamFiles) -> bytes | None:
+    """The render's own playlist, or one joined from the parts of a render in shards."""
+    whole = _read(str(stream.playlist), MAX_PLAYLIST_BYTES)
+    if whole is not None:
+        return whole
+    count_text = _read(str(stream.parts_count), 16)
+    if count_text is None or not count_text.strip().isdigit():
+        return None
+    count = int(count_text)
+    if not 1 <= count <= MAX_SHARDS:
+        return None
+
+    def part(index: int) -> MediaPlaylist | None:
+        text = _read(str(stream.part(index).playlist), MAX_PLAYLIST_BYTES)
+        return None if text is None else read_media_playlist(text.decode("utf-8", "replace"))
+
+    joined = joined_parts(part, count)
+    return None if joined is None else joined.encode()
 
 
 @router.get(
@@ -52,8 +70,9 @@ def _missing_stream(paths: JobPaths) -> str:
     responses={200: {"content": {PLAYLIST_TYPE: {}}}, **_ERRORS},
 )
 def stream_playlist(job: JobDep, settings: SettingsDep) -> Response:
-    paths = JobPaths(settings.data_dir, job.job_id)
-    playlist = _read(str(paths.stream.playlist), MAX_PLAYLIST_BYTES, _missing_stream(paths))
+    playlist = _playlist_of(JobPaths(settings.data_dir, job.job_id).stream)
+    if playlist is None:
+        raise HTTPException(status_code=404, detail=NO_STREAM)
     return Response(playlist, media_type=PLAYLIST_TYPE, headers={"Cache-Control": "no-cache"})
 
 
@@ -68,7 +87,9 @@ def stream_segment(job: JobDep, settings: SettingsDep, segment: str) -> Response
         path = JobPaths(settings.data_dir, job.job_id).stream.named(segment)
     except UnsafeArtifactPath as exc:
         raise HTTPException(status_code=404, detail="No such segment in the stream") from exc
-    data = _read(str(path), MAX_SEGMENT_BYTES, "No such segment in the stream")
+    data = _read(str(path), MAX_SEGMENT_BYTES)
+    if data is None:
+        raise HTTPException(status_code=404, detail="No such segment in the stream")
     # Private: the segments are the job owner's, behind an API key. Not kept without asking:
     # a render that restarts writes its stream again, and nothing promises the same bytes.
     return Response(data, media_type="video/mp4", headers={"Cache-Control": "private, no-cache"})

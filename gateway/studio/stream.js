@@ -1,14 +1,16 @@
 // The video while it renders: the render's HLS playlist, its fragmented-MP4 segments fed
 // to the <video> through Media Source Extensions (Chromium plays no HLS by itself). The
 // playlist and segments are fetched with the API key, as every other call; the playlist is
-// asked for again every second until it ends.
+// asked for again every second until it ends. A video rendered in shards streams in parts,
+// each with its own init and timestamps from 0: each part is placed where it starts.
 
 import { ApiError, call } from "./api.js";
 
 const POLL_MS = 1000;
 // H.264 High and AAC-LC: what the render encodes (MSE wants the codecs named up front).
 const MIME = 'video/mp4; codecs="avc1.640028, mp4a.40.2"';
-const INIT = /^#EXT-X-MAP:URI="([^"]+)"$/m;
+const INIT = /^#EXT-X-MAP:URI="([^"]+)"$/;
+const DURATION = /^#EXTINF:([0-9.]+),/;
 const ENDED = /^#EXT-X-ENDLIST$/m;
 
 /** Whether this browser can play the stream at all. */
@@ -35,18 +37,17 @@ export async function playStream(video, jobId, signal) {
     await new Promise((resolve) => buffer.addEventListener("updateend", resolve, { once: true }));
   };
   let appended = 0;
-  let initDone = false;
+  let currentInit = null;
   while (!signal.aborted) {
     const playlist = await playlistText(`${base}/stream.m3u8`, signal);
     if (playlist !== null) {
-      const init = INIT.exec(playlist);
-      if (init && !initDone) {
-        await append(init[1]);
-        initDone = true;
-      }
-      const segments = playlist.split("\n").filter((line) => line && !line.startsWith("#"));
-      for (const name of segments.slice(appended)) {
-        await append(name);
+      for (const segment of segmentsOf(playlist).slice(appended)) {
+        if (segment.init !== currentInit) {
+          buffer.timestampOffset = segment.start;
+          await append(segment.init);
+          currentInit = segment.init;
+        }
+        await append(segment.name);
         appended += 1;
         if (appended === 1) video.play().catch(() => {}); // muted, so allowed without a click
       }
@@ -57,6 +58,25 @@ export async function playStream(video, jobId, signal) {
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/** The playlist's segments in order: name, init and the second each starts at. */
+function segmentsOf(playlist) {
+  const segments = [];
+  let init = null;
+  let seconds = 0;
+  let start = 0;
+  for (const line of playlist.split("\n")) {
+    const map = INIT.exec(line);
+    const duration = DURATION.exec(line);
+    if (map) init = map[1];
+    else if (duration) seconds = Number(duration[1]);
+    else if (line && !line.startsWith("#") && init) {
+      segments.push({ name: line, init, start });
+      start += seconds;
+    }
+  }
+  return segments;
 }
 
 /** The playlist, or null while there is none yet (404). */

@@ -7,8 +7,13 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from common.artifacts import JobPaths, write_bytes_atomic
 from common.narration import spoken_seconds
-from tests.browser.conftest import STUDIO_KEY, screenshot
+from svc_footage.generated import write_description
+from svc_render.background import FootageSpan
+from svc_render.narration import read_narration
+from svc_render.render import PartStream, ProgressNotes, VideoFormat, frame_count_of, render_frames
+from tests.browser.conftest import SMALL_OPTIONS, STUDIO_KEY, screenshot
 from tests.local_service import Stack
 from tests.media_checks import probe
 
@@ -412,3 +417,50 @@ def test_the_video_plays_while_it_renders_then_from_the_finished_file(
     )
     page.wait_for_function("() => document.querySelector('video.player').dataset.source === 'file'")
     expect(page.locator(".download-video")).to_be_visible()
+
+
+def test_a_stream_in_parts_plays_as_one_video(
+    page: Page, studio: str, stack: Stack, finished_job: str
+) -> None:
+    # Given a finished job whose stream is one in two parts, as a render in shards writes it
+    paths = JobPaths(stack.settings.data_dir, finished_job)
+    narration = read_narration(paths.audio)
+    frame_count = frame_count_of(narration, SMALL_OPTIONS["fps"])
+    video_format = VideoFormat(width=224, height=128, fps=12, preset="ultrafast", crf=30)
+    background = paths.work_dir / "background.json"
+    write_description(background, seed=3)
+    footage = [FootageSpan(start=0.0, end=narration.duration, file=background)]
+    paths.stream.clear()
+    write_bytes_atomic(paths.stream.parts_count, b"2")
+    half = frame_count // 2
+    for index, frames in enumerate((range(half), range(half, frame_count))):
+        render_frames(
+            paths.work_dir / f"shard_{index}.mp4",
+            frames,
+            [],
+            footage,
+            video_format,
+            ProgressNotes(lambda note: None, frame_count),
+            stream=PartStream(paths.stream.part(index), narration),
+        )
+
+    # When the studio's player plays the job's stream to its end
+    page.goto(f"{studio}/")
+    buffered = page.evaluate(
+        """async (jobId) => {
+            const { playStream } = await import("/studio/stream.js");
+            const video = document.createElement("video");
+            video.muted = true;
+            document.body.append(video);
+            await playStream(video, jobId, new AbortController().signal);
+            const ranges = video.buffered;
+            return [ranges.length, ranges.start(0), ranges.end(ranges.length - 1)];
+        }""",
+        finished_job,
+    )
+
+    # Then the second part follows the first: one stretch, as long as the video
+    count, start, end = buffered
+    assert count == 1, buffered
+    assert start < 0.1
+    assert abs(end - frame_count / SMALL_OPTIONS["fps"]) < 0.2, buffered

@@ -3,6 +3,7 @@
 from fastapi.testclient import TestClient
 
 from common.artifacts import JobPaths, write_bytes_atomic
+from common.hls import MediaPlaylist, Segment
 from gateway.settings import GatewaySettings
 from tests.gateway.helpers import API, GatewayStarter, submit
 
@@ -67,17 +68,75 @@ def test_no_stream_before_the_first_segment_nor_for_names_outside_the_pattern(
         assert answer.json()["error"] in ("No such segment in the stream", "Job not found")
 
 
-def test_a_sharded_render_says_it_has_no_stream(
+def _write_part(settings: GatewaySettings, job_id: str, index: int, seconds: list[float],
+                ended: bool) -> None:  # fmt: skip
+    part = JobPaths(settings.data_dir, job_id).stream.part(index)
+    part.folder.mkdir(parents=True, exist_ok=True)
+    segments = tuple(Segment(part.segment(i).name, s) for i, s in enumerate(seconds))
+    for segment in segments:
+        write_bytes_atomic(part.folder / segment.name, b"segment bytes")
+    write_bytes_atomic(part.init, f"init of part {index}".encode())
+    playlist = MediaPlaylist(part.init.name, segments, ended)
+    write_bytes_atomic(part.playlist, playlist.text().encode())
+
+
+def _listed(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def test_a_render_in_shards_streams_its_parts_in_order_as_each_ends(
     client: TestClient, gateway_settings: GatewaySettings
 ) -> None:
-    # Given a job whose video renders in shards
+    # Given a job rendered in three shards: the first still rendering, the third done
     job_id = submit(client)
-    JobPaths(gateway_settings.data_dir, job_id).render_shards_dir.mkdir(parents=True)
+    stream = JobPaths(gateway_settings.data_dir, job_id).stream
+    stream.folder.mkdir(parents=True)
+    write_bytes_atomic(stream.parts_count, b"3")
+    url = f"{API}/jobs/{job_id}/stream.m3u8"
+    assert client.get(url).status_code == 404
+    _write_part(gateway_settings, job_id, 0, [1.0, 2.0], ended=False)
+    _write_part(gateway_settings, job_id, 2, [1.0, 2.0], ended=True)
 
-    # When its playlist is asked for, Then the answer says why there is none
-    answer = client.get(f"{API}/jobs/{job_id}/stream.m3u8")
-    assert answer.status_code == 404
-    assert "renders in shards" in answer.json()["error"]
+    # When the playlist is asked for, Then it lists the first part's segments only
+    first = client.get(url)
+    assert first.status_code == 200, first.text
+    assert _listed(first.text) == ["part_000_segment_00000.m4s", "part_000_segment_00001.m4s"]
+    assert "#EXT-X-ENDLIST" not in first.text
+
+    # Given the first part ends and the second is written in full
+    _write_part(gateway_settings, job_id, 0, [1.0, 2.0, 0.5], ended=True)
+    _write_part(gateway_settings, job_id, 1, [1.0], ended=True)
+
+    # When asked again, Then all three parts follow each other, each after a discontinuity
+    # and its own init, and the playlist ends
+    final = client.get(url).text
+    assert len(_listed(final)) == 6
+    assert final.count("#EXT-X-DISCONTINUITY") == 2
+    maps = [line for line in final.splitlines() if line.startswith("#EXT-X-MAP")]
+    assert maps == [f'#EXT-X-MAP:URI="part_00{k}_init.mp4"' for k in range(3)]
+    assert final.rstrip().endswith("#EXT-X-ENDLIST")
+    assert "#EXT-X-TARGETDURATION:2" in final
+    # And each part's files are served by the names listed
+    init = client.get(f"{API}/jobs/{job_id}/stream/part_001_init.mp4")
+    assert init.content == b"init of part 1"
+    assert client.get(f"{API}/jobs/{job_id}/stream/part_002_segment_00001.m4s").status_code == 200
+
+
+def test_a_parts_count_that_is_not_one_gives_no_stream(
+    client: TestClient, gateway_settings: GatewaySettings
+) -> None:
+    # Given a job's stream folder whose parts count is not a number of parts
+    job_id = submit(client)
+    stream = JobPaths(gateway_settings.data_dir, job_id).stream
+    stream.folder.mkdir(parents=True)
+    _write_part(gateway_settings, job_id, 0, [1.0], ended=True)
+    for count in (b"0", b"-1", b"many", b"1" * 20, b"1001"):
+        write_bytes_atomic(stream.parts_count, count)
+
+        # When its playlist is asked for, Then there is none, and nothing breaks
+        answer = client.get(f"{API}/jobs/{job_id}/stream.m3u8")
+        assert answer.status_code == 404, count
+        assert answer.json()["error"].startswith("No stream")
 
 
 def test_another_keys_stream_does_not_exist(

@@ -4,6 +4,7 @@ The "long" video here is 4.5 s in five segments, with shards of one second, at a
 frame size, so every test stays quick.
 """
 
+import io
 import math
 import threading
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from common.amqp.session import BrokerSession
 from common.amqp.topology import Topology
-from common.artifacts import JobPaths, atomic_path
+from common.artifacts import JobPaths, StreamFiles, atomic_path
 from common.documents import (
     CaptionGroup,
     Captions,
@@ -25,6 +26,7 @@ from common.documents import (
     save_document,
 )
 from common.errors import JobCancelled, StageError, UnsafeArtifactPath
+from common.hls import MediaPlaylist, joined_parts, read_media_playlist
 from common.messages import JobOptions, ProgressEvent, Shard, StageMessage, parse_progress_event
 from common.policy import Decision, PipelinePolicy, Succeeded
 from common.service import StageService
@@ -180,6 +182,68 @@ def test_a_sharded_video_is_the_video_rendered_whole(settings: Settings, music: 
     # And the shards are gone once joined, the poster is there, and the plan stays
     assert not any(ShardFiles(paths).shard(index).exists() for index in range(count))
     assert paths.thumbnail.exists()
+
+
+def _part_frames(part: StreamFiles) -> tuple[list[np.ndarray], int]:
+    """The frames and sound packets of a part's listed segments read after its init."""
+    playlist = read_media_playlist(part.playlist.read_text())
+    assert playlist is not None
+    data = part.init.read_bytes() + b"".join(
+        (part.folder / segment.name).read_bytes() for segment in playlist.segments
+    )
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        sound = sum(1 for packet in container.demux(audio=0) if packet.size)
+    with av.open(io.BytesIO(data), format="mp4") as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    return frames, sound
+
+
+def test_a_video_rendered_in_shards_streams_each_shard_as_a_part_of_one_playlist(
+    settings: Settings,
+) -> None:
+    # Given a job planned in shards, whose shards are rendered in turn
+    job, paths = _prepare_job(settings, "sh9")
+    stage = _stage(settings)
+    planned = stage.run(job, paths, lambda note: None)
+    assert isinstance(planned.unfinished, Split)
+    count = planned.unfinished.shards
+    stream = paths.stream
+
+    def joined() -> str | None:
+        def part(index: int) -> MediaPlaylist | None:
+            playlist = stream.part(index).playlist
+            return read_media_playlist(playlist.read_text()) if playlist.exists() else None
+
+        return joined_parts(part, count)
+
+    # When only the planning is done, Then the stream says its parts and lists nothing yet
+    assert stream.parts_count.read_text() == str(count)
+    assert joined() is None
+
+    # When the shards are rendered one after the other
+    seen = []
+    for index in range(count):
+        stage.run(_shard(job, index, count), paths, lambda note: None)
+        seen.append(joined())
+
+    # Then the playlist grew a part at a time, each after a discontinuity, and ended last
+    assert all(text is not None for text in seen)
+    assert [text.count("#EXT-X-DISCONTINUITY") for text in seen if text] == list(range(count))
+    assert [text.rstrip().endswith("#EXT-X-ENDLIST") for text in seen if text] == [False] * (
+        count - 1
+    ) + [True]
+    # And each part decodes with its sound, and the parts' frames in order are the final
+    # video's frames, pixel for pixel: the join remuxed what was streamed
+    streamed = []
+    for index in range(count):
+        frames, sound = _part_frames(stream.part(index))
+        assert len(frames) == len(ShardPlan.model_validate_json(
+            ShardFiles(paths).plan.read_bytes()).frames(index))  # fmt: skip
+        assert sound > 0
+        streamed += frames
+    final = decoded_rgb(paths.video)
+    assert len(streamed) == len(final) == FRAMES
+    assert all(np.array_equal(a, b) for a, b in zip(streamed, final, strict=True))
 
 
 def test_a_short_video_or_one_of_one_segment_is_not_split() -> None:

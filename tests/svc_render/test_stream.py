@@ -17,7 +17,6 @@ from svc_footage.generated import write_generated_clip
 from svc_render.background import FootageSpan
 from svc_render.narration import Narration
 from svc_render.render import CancelCheck, VideoFormat, render_video
-from svc_render.stream import SEGMENT_SECONDS
 from tests.local_service import Stack, delete_topology
 from tests.svc_render.media import decoded_rgb
 
@@ -77,24 +76,26 @@ def test_a_playlist_read_mid_render_lists_only_whole_segments_that_play(tmp_path
                 seen.append((files.playlist.read_text(), names))
                 # Then every segment listed so far decodes, with sound, after the init
                 audio, frame_count, _ = _decoded(files, names)
-                assert frame_count == len(names) * SEGMENT_SECONDS * FPS
+                assert frame_count == [FPS, 3 * FPS, 5 * FPS][len(names) - 1]
                 assert audio > 0
         return False
 
     # When it renders
     _, files = _render(tmp_path, look)
 
-    # Then the playlist grew one segment at a time, as an EVENT playlist not yet ended
+    # Then the playlist grew one segment at a time, the first of one second, as an EVENT
+    # playlist not yet ended
     assert [len(names) for _, names in seen] == [1, 2, 3]
     for text, _ in seen:
         assert "#EXT-X-PLAYLIST-TYPE:EVENT" in text
         assert '#EXT-X-MAP:URI="init.mp4"' in text
         assert "#EXT-X-ENDLIST" not in text
-    # And once done it lists all four segments (2+2+2+1 s) and ends
+    # And once done it lists all four segments, the first short (1+2+2+2 s), and ends
     final = files.playlist.read_text()
     assert final.rstrip().endswith("#EXT-X-ENDLIST")
     assert _listed(files) == [f"segment_{index:05d}.m4s" for index in range(4)]
-    assert "#EXTINF:1.000," in final
+    durations = [line for line in final.splitlines() if line.startswith("#EXTINF:")]
+    assert durations == ["#EXTINF:1.000,", "#EXTINF:2.000,", "#EXTINF:2.000,", "#EXTINF:2.000,"]
 
 
 def test_the_final_mp4_has_exactly_the_streamed_frames(tmp_path: Path) -> None:
