@@ -6,12 +6,21 @@ into clips for tests and old jobs; the render draws it directly at the size it n
 """
 
 import colorsys
+import hashlib
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 BLOB_COUNT = 4
+
+
+def clip_seed(term: str, index: int) -> int:
+    """A segment's seed from its first term and its index, stable across processes (unlike
+    Python's ``hash`` of a string): the footage stage's, and the render's stand-in for a
+    clip that did not arrive in time."""
+    digest = hashlib.sha256(f"{index}:{term}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 class Animation:

@@ -70,10 +70,24 @@ class FootageClip(BaseModel):
     # Where the clip came from: "pexels:<id>", "pixabay:<id>", "library:<file>", "generated".
     source: str
     term: str
+    # Still downloading: the footage stage hands the job to the render once the first
+    # clip is in, and rewrites the manifest as each later one arrives. A pending clip's
+    # path is where it is expected, checked as any path; the render waits for the clip
+    # when its segment comes on screen. Manifests from before have no pending clips.
+    pending: bool = False
 
 
 class FootageManifest(BaseModel):
     clips: list[FootageClip]
+
+    @property
+    def pending(self) -> list[int]:
+        """The indexes of the clips still downloading, in order."""
+        return [index for index, clip in enumerate(self.clips) if clip.pending]
+
+
+# A manifest lists a clip per few seconds of narration: some thousands at the most.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 
 
 # A description is a few dozen bytes; anything much larger is not one.
@@ -115,11 +129,17 @@ def voice_catalog_path(data_dir: Path) -> Path:
 _D = TypeVar("_D", bound=BaseModel)
 
 
-def load_document(model: type[_D], path: Path) -> _D:
+def load_document(model: type[_D], path: Path, max_bytes: int | None = None) -> _D:
+    """The document in ``path``; with ``max_bytes``, a larger one is refused."""
     try:
-        return model.model_validate_json(path.read_bytes())
+        with path.open("rb") as file:
+            data = file.read() if max_bytes is None else file.read(max_bytes + 1)
     except FileNotFoundError as exc:
         raise MissingArtifact(f"{path.name} is missing") from exc
+    if max_bytes is not None and len(data) > max_bytes:
+        raise StageError(f"{path.name} is over {max_bytes} bytes")
+    try:
+        return model.model_validate_json(data)
     except ValidationError as exc:
         raise StageError(f"{path.name} is not a valid {model.__name__}") from exc
 

@@ -42,7 +42,9 @@ class Cancelled:
 
 Outcome = Succeeded | Failed | Cancelled
 
-Verdict = Literal["forward", "complete", "retry", "dead-letter", "skip", "split", "shard-done"]
+Verdict = Literal[
+    "forward", "handed-on", "complete", "retry", "dead-letter", "skip", "split", "shard-done"
+]
 
 
 @dataclass(frozen=True)
@@ -102,17 +104,27 @@ class PipelinePolicy:
         seconds = outcome.seconds if outcome.result.seconds is None else outcome.result.seconds
         report = StageReport(provider=provider, seconds=max(0.0, seconds))
         done = self.progress(stage, stage_done_event(job.job_id, stage, report))
-        following = next_stage(stage)
-        if following is None:
+        if outcome.result.handed_on:
+            return Decision("handed-on", (done,))
+        if next_stage(stage) is None:
             completed = self.progress(stage, completed_event(job.job_id, stage))
             return Decision("complete", (done, completed))
-        forward = job.model_copy(
-            update={"artifacts": {**job.artifacts, **outcome.result.artifacts}, "attempt": 1}
-        )
-        publication = Publication(
+        return Decision("forward", (done, self.hand_on(stage, job, outcome.result.artifacts)))
+
+    def hand_on(
+        self, stage: StageName, job: StageMessage, artifacts: dict[str, str]
+    ) -> Publication:
+        """The next stage's message for ``job``, with ``stage``'s ``artifacts`` added.
+
+        Published when ``stage`` finishes, or before by a stage that hands on early.
+        """
+        following = next_stage(stage)
+        if following is None:
+            raise ValueError(f"stage {stage} has no next stage to hand the job on to")
+        forward = job.model_copy(update={"artifacts": {**job.artifacts, **artifacts}, "attempt": 1})
+        return Publication(
             self.topology.jobs_exchange, self.topology.stage_routing_key(following), forward
         )
-        return Decision("forward", (done, publication))
 
     def _split(self, stage: StageName, job: StageMessage, shards: int) -> Decision:
         """One message per shard, back to the same stage, for any of its workers to take."""

@@ -30,7 +30,7 @@ from common.policy import (
 )
 from common.progress import stage_event
 from common.settings import Settings
-from common.stage import Stage
+from common.stage import HandsOnEarly, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +92,17 @@ class StageService:
             event = stage_event(job.job_id, name, note)
             self._publish(session, self._policy.progress(name, event))
 
+        def hand_on(artifacts: dict[str, str]) -> None:
+            self._publish(session, self._policy.hand_on(name, job, artifacts))
+            logger.info("job handed on to the next stage before stage %s finished", name)
+
         tell()
         started = time.monotonic()
         try:
-            result = self.stage.run(job, paths, tell)
+            if isinstance(self.stage, HandsOnEarly):
+                result = self.stage.run_handing_on(job, paths, tell, hand_on)
+            else:
+                result = self.stage.run(job, paths, tell)
         except BrokerUnavailable:
             raise
         except JobCancelled:

@@ -6,12 +6,11 @@ milliseconds rather than an encode per segment. Encoding the same animation into
 file stays available for tools and tests that need a real video file.
 """
 
-import hashlib
 from pathlib import Path
 
 import av
 
-from common.animation import Animation
+from common.animation import Animation, clip_seed
 from common.artifacts import write_bytes_atomic
 from common.documents import GeneratedBackground
 
@@ -26,12 +25,6 @@ SHORT_SIDE = 360
 DRAWING_SCALE = 0.5
 # What a description file is named with, for the render to tell it from a video file.
 DESCRIPTION_SUFFIX = ".json"
-
-
-def clip_seed(term: str, index: int) -> int:
-    """A stable seed (Python's ``hash`` of a string changes between processes)."""
-    digest = hashlib.sha256(f"{index}:{term}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
 
 
 def clip_size(width: int, height: int) -> tuple[int, int]:

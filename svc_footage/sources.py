@@ -7,6 +7,7 @@ while there are others to show.
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -92,6 +93,13 @@ class StockSource:
                     self._shown.add(video.id)
                     return Found(term, video.source, target)
         return None
+
+    def shown_before(self, sources: Iterable[str]) -> None:
+        """Count as shown the clips an earlier run of the job chose ("pexels:123")."""
+        prefix = f"{self.name}:"
+        self._shown.update(
+            source.removeprefix(prefix) for source in sources if source.startswith(prefix)
+        )
 
     def _search(self, term: str) -> list[StockVideo]:
         if term in self._searches:

@@ -3,11 +3,20 @@
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from itertools import takewhile
 
-from common.artifacts import JobPaths
-from common.documents import FootageClip, FootageManifest, Queries, load_document, save_document
+from common.artifacts import JobPaths, write_bytes_atomic
+from common.documents import (
+    MAX_MANIFEST_BYTES,
+    FootageClip,
+    FootageManifest,
+    Queries,
+    load_document,
+    save_document,
+)
+from common.errors import JobCancelled, StageError
 from common.messages import FootageProvider, StageMessage
-from common.stage import REUSED, ReportProgress, StageResult, input_artifact
+from common.stage import REUSED, HandOn, ReportProgress, StageResult, input_artifact
 from common.stages import StageName
 from svc_footage.cache import ClipCache
 from svc_footage.fetching import Fetcher, FetchLimits
@@ -28,7 +37,20 @@ from svc_footage.stock import Frame, StockProvider
 logger = logging.getLogger(__name__)
 
 
+# Written once the render's message, sent before the last clip was in, is confirmed: a
+# redelivered message that finds it does not send the render a second one.
+HANDED_ON_MARKER = "handed_on"
+
+
 class FootageStage:
+    """Clips in segment order; with stock footage the render starts once the first is in.
+
+    A clip that takes no download (a library file, a generated background where no stock
+    provider comes first) is in at once. The others are listed in the manifest as pending
+    and downloaded in segment order after the job is handed on, the manifest rewritten as
+    each arrives; a redelivered message resumes the pending ones.
+    """
+
     name: StageName = "footage"
 
     def __init__(self, settings: FootageSettings) -> None:
@@ -37,31 +59,56 @@ class FootageStage:
         logger.info("footage from: %s", ", ".join(provider_order(usable, None)))
 
     def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
+        """Every clip, then the manifest: for ``t2v generate``, which runs stages in turn."""
+        return self._run(job, paths, report, hand_on=None)
+
+    def run_handing_on(
+        self, job: StageMessage, paths: JobPaths, report: ReportProgress, hand_on: HandOn
+    ) -> StageResult:
+        return self._run(job, paths, report, hand_on)
+
+    def _run(
+        self, job: StageMessage, paths: JobPaths, report: ReportProgress, hand_on: HandOn | None
+    ) -> StageResult:
         artifacts = {"footage": paths.relative(paths.footage_manifest)}
-        if paths.footage_manifest.exists():
-            return StageResult(artifacts, REUSED)
+        marker = paths.footage_dir / HANDED_ON_MARKER
+        handed_on = marker.exists()
+        earlier = _manifest_on_disk(paths)
+        if earlier is not None and not earlier.pending:
+            return StageResult(artifacts, REUSED, handed_on=handed_on)
         queries = load_document(Queries, input_artifact(job, paths, "queries"))
-        frame = Frame(job.options.width, job.options.height)
+        slots = [
+            Slot(index, segment, paths.footage_dir / f"clip_{index:03d}")
+            for index, segment in enumerate(queries.segments)
+        ]
         generated = GeneratedSource()
         with Fetcher(self._fetch_limits(), self.settings.download_rules) as fetcher:
-            sources = self._sources(job, fetcher, frame)
-            clips = []
-            for index, segment in enumerate(queries.segments):
-                report(f"(clip {index + 1} of {len(queries.segments)})")
-                slot = Slot(index, segment, paths.footage_dir / f"clip_{index:03d}")
+            sources = self._sources(job, fetcher, Frame(job.options.width, job.options.height))
+            if earlier is None:
+                clips = [
+                    _instant_clip(sources, generated, slot, paths, report, len(slots))
+                    for slot in slots
+                ]
+            else:
+                clips = _resumed(earlier, sources, len(slots))
+            for index in [index for index, clip in enumerate(clips) if clip.pending]:
+                if index > 0 and hand_on is not None and not handed_on:
+                    save_document(FootageManifest(clips=clips), paths.footage_manifest)
+                    hand_on(artifacts)
+                    write_bytes_atomic(marker, b"")
+                    handed_on = True
+                    logger.info("the render has the job; %d clips to come", _pending(clips))
+                if paths.is_cancelled():
+                    raise JobCancelled("cancelled while its footage was downloading")
+                settled = len(clips) - _pending(clips)
+                report(f"(clip {settled + 1} of {len(clips)})")
+                slot = slots[index]
                 found = _first_found(sources, slot) or generated.fill(slot)
-                logger.info("segment %d: %s for %r", index, found.source, found.term)
-                clips.append(
-                    FootageClip(
-                        start=segment.start,
-                        end=segment.end,
-                        path=paths.relative(found.file),
-                        source=found.source,
-                        term=found.term,
-                    )
-                )
+                clips[index] = _clip(slot, found, paths)
+                if handed_on:
+                    save_document(FootageManifest(clips=clips), paths.footage_manifest)
         save_document(FootageManifest(clips=clips), paths.footage_manifest)
-        return StageResult(artifacts, footage_providers(clips))
+        return StageResult(artifacts, footage_providers(clips), handed_on=handed_on)
 
     def _sources(self, job: StageMessage, fetcher: Fetcher, frame: Frame) -> list[FootageSource]:
         """The job's sources in the order to ask them, up to (not including) generated clips."""
@@ -138,6 +185,85 @@ def footage_providers(clips: list[FootageClip]) -> str:
     """Where the clips came from, most used first: "library, generated"."""
     counts = Counter(clip.source.split(":")[0] for clip in clips)
     return ", ".join(source for source, _ in counts.most_common()) or "none"
+
+
+def _manifest_on_disk(paths: JobPaths) -> FootageManifest | None:
+    if not paths.footage_manifest.exists():
+        return None
+    return load_document(FootageManifest, paths.footage_manifest, MAX_MANIFEST_BYTES)
+
+
+def _instant_clip(
+    sources: list[FootageSource],
+    generated: GeneratedSource,
+    slot: Slot,
+    paths: JobPaths,
+    report: ReportProgress,
+    segment_count: int,
+) -> FootageClip:
+    """The segment's clip where no download has to come first, else a pending clip.
+
+    Sources before the first stock provider answer at once. Where no stock provider is
+    asked at all, every clip is instant, down to a generated background.
+    """
+    ahead = list(takewhile(lambda source: not isinstance(source, StockSource), sources))
+    if len(ahead) == len(sources):
+        report(f"(clip {slot.index + 1} of {segment_count})")
+        return _clip(slot, _first_found(sources, slot) or generated.fill(slot), paths)
+    found = _first_fresh(ahead, slot)
+    if found is None:
+        return _pending_clip(slot, paths)
+    return _clip(slot, found, paths)
+
+
+def _resumed(
+    manifest: FootageManifest, sources: list[FootageSource], segment_count: int
+) -> list[FootageClip]:
+    """An earlier run's clips, the stock ones counted as shown so none is shown twice."""
+    if len(manifest.clips) != segment_count:
+        raise StageError(
+            f"the footage manifest has {len(manifest.clips)} clips, not {segment_count}"
+        )
+    chosen = [clip.source for clip in manifest.clips if not clip.pending]
+    for source in sources:
+        if isinstance(source, StockSource):
+            source.shown_before(chosen)
+    return list(manifest.clips)
+
+
+def _clip(slot: Slot, found: Found, paths: JobPaths) -> FootageClip:
+    logger.info("segment %d: %s for %r", slot.index, found.source, found.term)
+    return FootageClip(
+        start=slot.segment.start,
+        end=slot.segment.end,
+        path=paths.relative(found.file),
+        source=found.source,
+        term=found.term,
+    )
+
+
+def _pending_clip(slot: Slot, paths: JobPaths) -> FootageClip:
+    """A clip still to download, named where a stock clip will be (it may end up elsewhere)."""
+    return FootageClip(
+        start=slot.segment.start,
+        end=slot.segment.end,
+        path=paths.relative(slot.stem.with_suffix(".mp4")),
+        source="pending",
+        term=slot.segment.terms[0],
+        pending=True,
+    )
+
+
+def _pending(clips: list[FootageClip]) -> int:
+    return sum(clip.pending for clip in clips)
+
+
+def _first_fresh(sources: list[FootageSource], slot: Slot) -> Found | None:
+    for source in sources:
+        found = source.fill(slot, reuse=False)
+        if found is not None:
+            return found
+    return None
 
 
 def _first_found(sources: list[FootageSource], slot: Slot) -> Found | None:

@@ -4,7 +4,9 @@ A clip plays from its start when it comes on screen, fading in over the clip bef
 and loops while it stays there (drifting slowly if it is shorter than its segment). Where
 the segments leave a gap, or end before the narration does, the nearest clip carries on.
 A generated background is drawn from its description rather than decoded (see
-``generated``); it is opened, like a clip, only when its segment comes on screen. A clip
+``generated``); it is opened, like a clip, only when its segment comes on screen. So is a
+clip still downloading when the render began, which is waited for then (see ``footage``),
+or drawn as a generated background if it does not come in time. A clip
 that cannot be decoded gives way to a plain gradient for its segment: a render
 never fails, and never shows black, because of one bad file.
 """
@@ -12,7 +14,7 @@ never fails, and never shows black, because of one bad file.
 import colorsys
 import logging
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +22,7 @@ from typing import Protocol
 import av
 import numpy as np
 
+from common.documents import GeneratedBackground
 from svc_render.clips import ClipReader, ClipUnusable, Pan
 from svc_render.frames import blend_into, copy_frame, frame_from_rgb
 from svc_render.generated import DrawnBackground, is_description
@@ -27,6 +30,10 @@ from svc_render.generated import DrawnBackground, is_description
 logger = logging.getLogger(__name__)
 
 CROSSFADE_SECONDS = 0.4
+
+
+# Gives a pending clip's file once it is in, or the generated background to draw instead.
+Arrival = Callable[[], Path | GeneratedBackground]
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,9 @@ class FootageSpan:
     start: float
     end: float
     file: Path
+    # For a clip still downloading when the render began: waits for it when its segment
+    # comes on screen (see ``footage``).
+    arrival: Arrival | None = None
 
 
 class _FrameSource(Protocol):
@@ -185,10 +195,13 @@ class BackgroundTrack:
             return StillSource(plain_background(index, self._width, self._height))
         span = self._spans[index]
         pan = Pan(seconds=span.end - span.start, direction=index % 4)
+        file = span.file if span.arrival is None else span.arrival()
         try:
-            if is_description(span.file):
-                return DrawnBackground.open(span.file, self._width, self._height)
-            return ClipReader(span.file, self._width, self._height, pan)
+            if isinstance(file, GeneratedBackground):
+                return DrawnBackground(file, self._width, self._height)
+            if is_description(file):
+                return DrawnBackground.open(file, self._width, self._height)
+            return ClipReader(file, self._width, self._height, pan)
         except ClipUnusable as exc:
             return self._fallback(index, exc)
 

@@ -27,3 +27,7 @@ class RenderSettings(Settings):
     # Write each whole (unsharded) render as it goes, as HLS segments a browser plays before
     # the end (GET /api/v1/jobs/<id>/stream.m3u8); the final MP4 is their packets remuxed.
     render_stream: bool = True
+    # A clip still downloading when its segment comes on screen (the footage stage hands
+    # the job on once the first clip is in) is waited for this many seconds, then drawn
+    # as a generated background instead.
+    render_footage_wait_seconds: float = Field(default=120.0, ge=0)

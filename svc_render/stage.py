@@ -11,12 +11,13 @@ import time
 from dataclasses import dataclass
 
 from common.artifacts import JobPaths, StreamFiles, atomic_path, write_bytes_atomic
-from common.documents import CaptionGroup, Captions, FootageManifest, load_document, save_document
+from common.documents import CaptionGroup, Captions, load_document, save_document
 from common.errors import JobCancelled, StageError
 from common.messages import Shard, StageMessage
 from common.stage import REUSED, ReportProgress, ShardDone, Split, StageResult, input_artifact
 from common.stages import StageName
 from svc_render.background import BackgroundTrack, FootageSpan
+from svc_render.footage import read_footage
 from svc_render.join import join_shards
 from svc_render.narration import read_narration
 from svc_render.render import (
@@ -187,11 +188,8 @@ class RenderStage:
 
     def _pictures(self, job: StageMessage, paths: JobPaths) -> _Pictures:
         captions = load_document(Captions, input_artifact(job, paths, "captions"))
-        manifest = load_document(FootageManifest, input_artifact(job, paths, "footage"))
-        footage = [
-            FootageSpan(start=clip.start, end=clip.end, file=paths.resolve(clip.path))
-            for clip in manifest.clips
-        ]
+        wait_seconds = self.settings.render_footage_wait_seconds
+        footage = read_footage(input_artifact(job, paths, "footage"), paths, wait_seconds)
         video_format = VideoFormat(
             width=job.options.width,
             height=job.options.height,

@@ -189,3 +189,31 @@ def test_a_long_provider_name_still_makes_a_valid_report() -> None:
     report = _event(decision.publications[0]).report
     assert report is not None and len(report.provider) == MAX_PROVIDER_CHARS
     assert decision.verdict == "forward"
+
+
+def test_a_stage_that_handed_the_job_on_early_finishes_with_its_report_alone() -> None:
+    # Given the footage stage handed the job on before its last clip, then finished
+    result = StageResult({"footage": "work/job1/footage/manifest.json"}, "pexels", handed_on=True)
+
+    # When the policy decides
+    decision = POLICY.decide("footage", _job(), Succeeded(result, seconds=4.0))
+
+    # Then only the stage's report is published: the render already has the job
+    assert decision.verdict == "handed-on" and not decision.dead_letters
+    (done,) = decision.publications
+    assert (done.exchange, done.routing_key) == ("t2v.progress", "progress.footage")
+    assert _event(done).report is not None
+
+
+def test_the_early_hand_on_is_the_next_stage_message_with_the_artifacts_so_far() -> None:
+    # Given a footage stage on the job's second attempt with its manifest written
+    artifacts = {"footage": "work/job1/footage/manifest.json"}
+
+    # When it hands the job on early
+    publication = POLICY.hand_on("footage", _job(attempt=2), artifacts)
+
+    # Then the render is sent the job with every artifact so far, as a first attempt
+    assert (publication.exchange, publication.routing_key) == ("t2v.jobs", "stage.render")
+    message = _stage_message(publication)
+    assert message.artifacts == {"audio": "work/job1/audio.wav", **artifacts}
+    assert message.attempt == 1

@@ -44,6 +44,7 @@ class Reply:
     cut_at: int | None = None  # send only this many bytes of the body, then hang up
     drip: float = 0.0  # seconds between 1 KiB chunks of the body
     no_length: bool = False  # no Content-Length: the body ends when the connection closes
+    hold: threading.Event | None = None  # nothing is sent until the test sets it
 
 
 @dataclass
@@ -63,6 +64,8 @@ class StockServer:
         self.files: dict[str, tuple[bytes, str]] = {}
         self.requests: list[Request] = []
         self.connections = 0
+        # The paths of requests answered with a held reply, as each began to wait.
+        self.held: list[str] = []
         self._replies: dict[str, deque[Reply]] = {}
         self._lock = threading.Lock()
 
@@ -101,6 +104,8 @@ class StockServer:
             self.requests.append(request)
             pending = self._replies.get(request.path)
             reply = pending.popleft() if pending else None
+            if reply is not None and reply.hold is not None:
+                self.held.append(request.path)
         normal = self._normal_answer(request)
         if reply is None:
             return normal, None
@@ -279,6 +284,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer, reply or Reply())
 
     def _send(self, answer: _Answer, reply: Reply) -> None:
+        if reply.hold is not None:
+            reply.hold.wait()
         time.sleep(reply.delay)
         self.send_response(answer.status)
         for name, value in answer.headers.items():
