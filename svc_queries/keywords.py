@@ -2,8 +2,11 @@
 
 In English, word classes come from the word lists in :mod:`svc_queries.wordlists` and a few
 endings, not from a tagger, so the terms are good guesses: "old lighthouse", "dark rocks",
-"waves". Japanese and Chinese terms are the nouns their tokenizers' dictionaries name; in
-other languages they are the longest words left once the language's stop words are out.
+"waves". Only things footage can show are kept (:mod:`common.filmable`): no sounds or
+feelings, and no times or parts of things ("noon", "the edge") unless a visible word in
+front says what to film ("street corner"). The most visible things come first.
+Japanese and Chinese terms are the nouns their tokenizers' dictionaries name; in other
+languages they are the longest words left once the language's stop words are out.
 """
 
 import re
@@ -14,6 +17,14 @@ from typing import Literal, NamedTuple
 
 import stopwordsiso
 
+from common.filmable import (
+    ABSTRACT_NOUNS,
+    MIN_VISIBLE_DESCRIBER,
+    MIN_VISUAL_STRENGTH,
+    UNRATED_STRENGTH,
+    shows_nothing_alone,
+    visual_strength,
+)
 from common.languages import (
     ENGLISH,
     chinese_nouns,
@@ -22,12 +33,13 @@ from common.languages import (
     split_words,
 )
 from svc_queries.wordlists import (
-    ABSTRACT_NOUNS,
     ADJECTIVES,
     DETERMINERS,
+    LINKING_VERBS,
     NOUNS_THAT_LOOK_LIKE_OTHER_WORDS,
     STOP_WORDS,
     VERBS,
+    VERBS_AFTER_A_NOUN,
 )
 
 # The term of a story in which no noun is found at all.
@@ -39,13 +51,17 @@ _SENTENCE_START_AFTER = frozenset('.!?:"')
 # Typographic quotes, as text pasted from a word processor has them, read as plain ones.
 _PLAIN_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _ADJECTIVE_ENDINGS = ("ous", "ful", "less")
+# A described thing narrows the footage ("rusty door" over "door"): worth this much visual
+# strength when terms are ranked.
+DESCRIBED_BONUS = 0.5
 
-WordKind = Literal["determiner", "adjective", "noun", "other"]
+WordKind = Literal["determiner", "linking", "adjective", "noun", "other"]
 
 
 class Phrase(NamedTuple):
     head: str  # the noun the phrase is about: "lighthouse"
     text: str  # the noun with the word before it that describes it: "old lighthouse"
+    describer: str | None = None  # that word: "old"
 
 
 # A footage search is a URL query: a term is letters, digits and a few joiners, and short.
@@ -76,7 +92,8 @@ def main_subject(story: str, language: str | None = None) -> str:
 
 
 def search_terms(text: str, limit: int = 3, names: frozenset[str] = frozenset()) -> list[str]:
-    """Up to ``limit`` terms, the most mentioned things first, earlier ones breaking ties.
+    """Up to ``limit`` terms of things footage can show: the most mentioned first, then the
+    ones that picture best, earlier ones breaking ties.
 
     A thing mentioned as "waves" and "wave" counts once; it is worded as the phrase that
     describes it most often, as a search for "old lighthouse" finds better footage than one
@@ -84,9 +101,39 @@ def search_terms(text: str, limit: int = 3, names: frozenset[str] = frozenset())
     """
     mentions: dict[str, list[Phrase]] = {}  # in order of first mention
     for phrase in noun_phrases(text, names):
-        mentions.setdefault(_singular(phrase.head), []).append(phrase)
-    ranked = sorted(mentions.values(), key=len, reverse=True)
+        if filmable(phrase):
+            mentions.setdefault(_singular(phrase.head), []).append(phrase)
+    # sorted keeps the order of equals, reversed or not: the first mentioned wins a tie.
+    ranked = sorted(
+        mentions.values(), key=lambda phrases: (len(phrases), picture(phrases)), reverse=True
+    )
     return [_best_wording(phrases) for phrases in ranked[:limit]]
+
+
+def filmable(phrase: Phrase) -> bool:
+    """Whether footage can show the phrase: a visible thing, and a time or a part of a thing
+    ("noon", "edge") only where a visible word in front says what to film ("street corner")."""
+    strength = visual_strength(phrase.head)
+    if strength is not None and strength < MIN_VISUAL_STRENGTH:
+        return False
+    if not shows_nothing_alone(_singular(phrase.head)) and not shows_nothing_alone(phrase.head):
+        return True
+    describer = phrase.describer
+    return (
+        describer is not None
+        and not shows_nothing_alone(describer)
+        and (visual_strength(describer) or 0.0) >= MIN_VISIBLE_DESCRIBER
+    )
+
+
+def picture(phrases: list[Phrase]) -> float:
+    """How well the mentions of one thing picture it: the thing's visual strength (0 to 5),
+    and a bonus when a word describes it."""
+    strength = visual_strength(phrases[0].head)
+    described = any(phrase.describer for phrase in phrases)
+    return (UNRATED_STRENGTH if strength is None else strength) + (
+        DESCRIBED_BONUS if described else 0.0
+    )
 
 
 def proper_names(story: str) -> frozenset[str]:
@@ -108,29 +155,36 @@ def noun_phrases(text: str, names: frozenset[str] = frozenset()) -> list[Phrase]
     phrases: list[Phrase] = []
     stretch: list[tuple[str, WordKind]] = []  # adjectives and nouns since the last break
     previous: WordKind = "other"
+    previous_word = ""
     for token, sentence_start in _tokens(text):
         word, possessive = _without_possessive(token.lower())
         kind: WordKind = "other"
         if token[0].isalpha() and not _is_name(token, word, sentence_start, names):
             kind = _word_kind(word, previous)
+        if kind == "linking" and previous_word == "there":
+            kind = "other"  # "there was snow" says that a thing is, not what it is like
         if kind in ("adjective", "noun"):
             stretch.append((word, kind))
         if kind not in ("adjective", "noun") or possessive:
             # A possessive ends a phrase too: "the keeper's lamp" is about two things.
             phrases += _phrases_in(stretch)
             stretch = []
-        previous = kind
+        previous, previous_word = kind, word
     return phrases + _phrases_in(stretch)
 
 
 def _word_kind(word: str, previous: WordKind) -> WordKind:
     if word in DETERMINERS:
         return "determiner"
+    if word in LINKING_VERBS:
+        return "linking"
     if len(word) <= 2 or "'" in word:  # contractions are function words
         return "other"
     if word in STOP_WORDS or word in VERBS or word in ABSTRACT_NOUNS:
         return "other"
-    if word in ADJECTIVES or word.endswith(_ADJECTIVE_ENDINGS):
+    if word in VERBS_AFTER_A_NOUN and previous == "noun":
+        return "other"  # "the waves rose", but "a red rose"
+    if word in ADJECTIVES or word.endswith(_ADJECTIVE_ENDINGS) or _compared(word):
         return "adjective"
     if word in NOUNS_THAT_LOOK_LIKE_OTHER_WORDS:
         return "noun"
@@ -140,7 +194,23 @@ def _word_kind(word: str, previous: WordKind) -> WordKind:
         # A participle describes a thing only where an adjective could stand: "the frozen
         # lake", "an old abandoned mill", but "the boat drifted", "she kept running".
         return "adjective" if previous in ("determiner", "adjective") else "other"
+    if previous == "linking" and not _looks_plural(word):
+        # What a thing is, said without "a" or "the", describes it: "foxes are quick";
+        # but "they were fishermen".
+        return "adjective"
     return "noun"
+
+
+def _compared(word: str) -> bool:
+    """A comparative or superlative of a listed adjective: "higher", "bigger", "darkest"."""
+    for ending in ("er", "est"):
+        if word.endswith(ending):
+            stem = word[: -len(ending)]
+            doubled = len(stem) > 2 and stem[-1] == stem[-2]
+            for base in (stem, stem + "e", stem[:-1] if doubled else "", stem[:-1] + "y"):
+                if base in ADJECTIVES:
+                    return True
+    return False
 
 
 def _phrases_in(stretch: list[tuple[str, WordKind]]) -> list[Phrase]:
@@ -155,7 +225,8 @@ def _phrases_in(stretch: list[tuple[str, WordKind]]) -> list[Phrase]:
     for index, (word, kind) in enumerate(stretch):
         next_is_noun = index + 1 < len(stretch) and stretch[index + 1][1] == "noun"
         if kind == "noun" and (not next_is_noun or _looks_plural(word)):
-            phrases.append(Phrase(word, f"{describer} {word}" if describer else word))
+            text = f"{describer} {word}" if describer else word
+            phrases.append(Phrase(word, text, describer))
             describer = None
         else:
             describer = word
@@ -199,7 +270,11 @@ def _is_name(token: str, word: str, sentence_start: bool, names: frozenset[str])
 
 
 def _singular(word: str) -> str:
-    return word[:-1] if _looks_plural(word) else word
+    if not _looks_plural(word):
+        return word
+    if word.endswith(("xes", "ches", "shes", "sses", "zes")):
+        return word[:-2]  # "foxes", "benches"
+    return word[:-1]
 
 
 def _looks_plural(word: str) -> bool:

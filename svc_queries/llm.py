@@ -22,7 +22,9 @@ You pick stock-footage search terms for a narrated short video. The narration, i
 language, is cut into numbered segments. For each segment give 1 to 3 English search
 terms for what could be on screen while it is spoken: concrete, visual things and
 scenes, as nouns or short noun phrases ("old lighthouse", "stormy sea", "city street at
-night"). No abstract ideas, no names of people, no sentences; at most 4 words a term.
+night"), the one that pictures the segment best first. No abstract ideas, no times or
+seasons on their own ("noon", "summer", "years"), no verbs, no names of people, no
+sentences; at most 4 words a term.
 Always write the terms in English, whatever the language of the narration: stock
 libraries search best in English.
 Reply with JSON only, one entry per segment, in order:

@@ -5,6 +5,7 @@ import logging
 from common.artifacts import JobPaths
 from common.documents import Captions, Queries, QuerySegment, load_document, save_document
 from common.errors import ProviderUnavailable
+from common.filmable import visual_norms
 from common.messages import QueryProvider, StageMessage
 from common.stage import REUSED, ReportProgress, StageResult, input_artifact
 from common.stages import StageName
@@ -33,6 +34,9 @@ class QueriesStage:
     def __init__(self, settings: QueriesSettings) -> None:
         self.segment_seconds = settings.segment_seconds
         self.default_provider = settings.query_provider
+        # The keyword extractor's word norms, read at start: a missing package stops the
+        # service here rather than failing a job (keywords are every provider's fallback).
+        visual_norms()
         self.chat: ChatTermWriter | None = None
         if settings.llm_base_url and settings.llm_model:
             api_key = settings.llm_api_key

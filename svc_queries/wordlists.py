@@ -39,17 +39,6 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# Ideas and feelings: real nouns, but no footage shows them.
-ABSTRACT_NOUNS = frozenset(
-    """
-    moment moments idea ideas reason reasons fact facts story stories question questions
-    answer answers nothing something anything everything someone somebody anyone anybody
-    everyone everybody nobody life mind minds memory memories truth problem problems chance
-    luck fear hope joy courage anger peace freedom future past present dream dreams feeling
-    feelings thought thoughts meaning purpose matter trouble end beginning
-    """.split()
-)
-
 # Verbs that are seldom nouns, in the forms that do not end in -ed or -ing (those are told
 # apart by where they stand).
 VERBS = frozenset(
@@ -84,6 +73,16 @@ VERBS = frozenset(
     lit rang sought sped spun sprang stung strode swore swung wept wove woven
     """.split()
 )
+
+# Verbs that say what a thing is: a word after one, with no "a" or "the", mostly describes
+# it ("the sea was calm", "foxes are quick").
+LINKING_VERBS = frozenset(
+    "am is are was were be been being seem seems seemed become becomes became".split()
+)
+
+# Verbs that are also nouns, read as verbs right after a noun: "the waves rose higher", but
+# "a red rose".
+VERBS_AFTER_A_NOUN = frozenset("rose wound bore".split())
 
 # Words that describe a thing: kept in front of a noun ("old lighthouse"), never a term alone.
 ADJECTIVES = frozenset(

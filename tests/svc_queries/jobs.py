@@ -24,7 +24,7 @@ LIGHTHOUSE_SEGMENT_TEXTS = [
 # What the keyword extractor makes of them: the last has no noun, so it gets the story's subject.
 LIGHTHOUSE_KEYWORD_TERMS = [
     ["old lighthouse", "cliff"],
-    ["waves", "dark rocks"],
+    ["dark rocks", "waves"],
     ["old lighthouse"],
 ]
 

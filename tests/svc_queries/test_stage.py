@@ -51,7 +51,7 @@ def test_a_narration_with_no_captions_is_one_segment_of_the_story(tmp_path: Path
     # Then one segment covers the whole narration with the story's terms
     [segment] = load_document(Queries, paths.queries).segments
     assert (segment.start, segment.end) == (0.0, 3.0)
-    assert segment.terms == ["red kite", "windy beach"]
+    assert segment.terms == ["windy beach", "red kite"]
 
 
 def test_queries_already_on_disk_are_reused(tmp_path: Path, chat_server: ChatServer) -> None:
