@@ -1,11 +1,13 @@
 """The HLS playlists of a video while it renders: written by the render, read by the gateway.
 
 A render in one piece writes one media playlist. A render in shards writes one per shard
-(a part), each with its own init segment and timestamps starting at 0, and the gateway
-joins the parts into one playlist as they come: every part in order up to the first one
-not yet ended, a discontinuity and the part's own init before each part but the first.
+(a part), each with its own init segment, its media carrying the times it has in the
+whole video, and the gateway joins the parts into one playlist as they come: every part in
+order up to the first one not yet ended, a discontinuity and the part's own init before
+each part but the first.
 Only this module writes or reads the format, so what the render writes is what the
-gateway understands.
+gateway understands. The render's playlists name files beside them; the gateway serves the
+playlist one folder above its segments, so it names them under ``stream/``.
 """
 
 import math
@@ -30,12 +32,15 @@ class MediaPlaylist:
     segments: tuple[Segment, ...]
     ended: bool
 
-    def text(self) -> str:
-        return joined_text([self], ended=self.ended)
+    def text(self, folder: str = "") -> str:
+        return joined_text([self], self.ended, folder)
 
 
-def joined_text(parts: list[MediaPlaylist], ended: bool) -> str:
-    """One EVENT playlist of ``parts`` in order; ``ended`` once no part is still to come."""
+def joined_text(parts: list[MediaPlaylist], ended: bool, folder: str = "") -> str:
+    """One EVENT playlist of ``parts`` in order; ``ended`` once no part is still to come.
+
+    Files are named relative to the playlist: ``folder`` (``"stream/"``) before each name.
+    """
     longest = max((s.seconds for part in parts for s in part.segments), default=1.0)
     lines = [
         *HEADER,
@@ -46,11 +51,11 @@ def joined_text(parts: list[MediaPlaylist], ended: bool) -> str:
     ]
     for number, part in enumerate(parts):
         if number > 0:
-            # Each part was encoded on its own and its timestamps start again at 0.
+            # Each part was encoded on its own: a new encoding sequence, in HLS's words.
             lines.append("#EXT-X-DISCONTINUITY")
-        lines.append(f'{_MAP}"{part.init}"')
+        lines.append(f'{_MAP}"{folder}{part.init}"')
         for segment in part.segments:
-            lines += [f"{_SEGMENT}{segment.seconds:.3f},", segment.name]
+            lines += [f"{_SEGMENT}{segment.seconds:.3f},", f"{folder}{segment.name}"]
     if ended:
         lines.append(ENDLIST)
     return "\n".join(lines) + "\n"
@@ -79,7 +84,9 @@ def read_media_playlist(text: str) -> MediaPlaylist | None:
     return MediaPlaylist(init, tuple(segments), ended=ENDLIST in text.splitlines())
 
 
-def joined_parts(part: Callable[[int], MediaPlaylist | None], count: int) -> str | None:
+def joined_parts(
+    part: Callable[[int], MediaPlaylist | None], count: int, folder: str = ""
+) -> str | None:
     """The playlist of a video in ``count`` parts, each read by ``part`` (None: not there
     yet) only once those before it have ended; None while the first has no segment."""
     ready: list[MediaPlaylist] = []
@@ -93,4 +100,4 @@ def joined_parts(part: Callable[[int], MediaPlaylist | None], count: int) -> str
     if not ready or not ready[0].segments:
         return None
     ended = len(ready) == count and ready[-1].ended
-    return joined_text(ready, ended)
+    return joined_text(ready, ended, folder)

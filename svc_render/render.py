@@ -31,6 +31,7 @@ from svc_render.captions_track import CaptionTrack
 from svc_render.narration import Narration
 from svc_render.stream import (
     MUXER_OPTIONS,
+    PlacedMuxer,
     SegmentWriter,
     keyframe_interval,
     remux_segments,
@@ -101,9 +102,9 @@ def render_video(
     """
     fps = video_format.fps
     frame_count = frame_count_of(narration, fps)
-    with _video_output(target, stream, frame_count, fps, whole=True) as (output, keyframes):
-        video = _add_video_stream(output, video_format, keyframes)
-        audio = _NarrationEncoder(output, narration)
+    with _video_output(target, stream, range(frame_count), fps, whole=True) as output:
+        video = _add_video_stream(output.container, video_format, output.keyframes)
+        audio = _NarrationEncoder(output.container, output.muxer, narration)
         poster_jpeg = _encode_frames(
             output,
             video,
@@ -113,7 +114,6 @@ def render_video(
             _CancelWatch(cancelled, cancel_check_seconds),
             poster_index_of(frame_count, fps) if poster is not None else None,
             after_frame=lambda done: audio.encode_until(done / fps),
-            keyframes=keyframes,
         )
         audio.finish()
     if poster is not None and poster_jpeg is not None:
@@ -165,18 +165,17 @@ def render_frames(
     fps = video_format.fps
     files = None if stream is None else stream.files
     with contextlib.ExitStack() as outputs:
-        output, keyframes = outputs.enter_context(
-            _video_output(target, files, len(frames), fps, whole=False)
-        )
-        video = _add_video_stream(output, video_format, keyframes)
+        output = outputs.enter_context(_video_output(target, files, frames, fps, whole=False))
+        video = _add_video_stream(output.container, video_format, output.keyframes)
         encoders: list[tuple[_NarrationEncoder, float]] = []
         if stream is not None:
-            start, end = frames.start / fps, frames.stop / fps
-            encoders.append((_NarrationEncoder(output, stream.narration.part(start, end)), 1 / fps))
+            share = stream.narration.part(frames.start / fps, frames.stop / fps)
+            encoders.append((_NarrationEncoder(output.container, output.muxer, share), 1 / fps))
         if soundtrack is not None:
             sound = outputs.enter_context(av.open(str(soundtrack.target), "w"))
-            share = soundtrack.narration.duration / len(frames)
-            encoders.append((_NarrationEncoder(sound, soundtrack.narration), share))
+            seconds_a_frame = soundtrack.narration.duration / len(frames)
+            encoder = _NarrationEncoder(sound, sound, soundtrack.narration)
+            encoders.append((encoder, seconds_a_frame))
 
         def after_frame(done: int) -> None:
             for encoder, seconds_a_frame in encoders:
@@ -191,7 +190,6 @@ def render_frames(
             _CancelWatch(cancelled, cancel_check_seconds),
             poster_index,
             after_frame,
-            keyframes,
         )
         for encoder, _ in encoders:
             encoder.finish()
@@ -199,26 +197,42 @@ def render_frames(
     return poster_jpeg
 
 
+class Muxer(Protocol):
+    def mux(self, packets: list[av.Packet]) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Where the encoded packets go: streams are added to ``container``, packets muxed
+    through ``muxer``; ``keyframes`` are the frames (counted from the first) to be ones."""
+
+    container: OutputContainer
+    muxer: Muxer
+    keyframes: list[int]
+
+
 @contextlib.contextmanager
 def _video_output(
-    target: Path, stream: StreamFiles | None, frame_count: int, fps: int, *, whole: bool
-) -> Iterator[tuple[OutputContainer, list[int]]]:
-    """Where the encoded packets go, and the frames (counted from the first) to be keyframes.
+    target: Path, stream: StreamFiles | None, frames: range, fps: int, *, whole: bool
+) -> Iterator[_Output]:
+    """The output of ``frames``, of a video at ``fps``.
 
     Without ``stream``, straight to the MP4 at ``target``, keyframes where the encoder
-    likes. With it, to the stream's segments, a keyframe starting each, and once all are
-    in, their packets remuxed to ``target``. A ``whole`` video's MP4 has its index first
-    and its sound; a shard's is its video alone, for the join.
+    likes. With it, to the stream's segments, a keyframe starting each and times as in the
+    whole video, and once all are in, their packets remuxed to ``target``. A ``whole``
+    video's MP4 has its index first and its sound; a shard's is its video alone, for the
+    join.
     """
     if stream is None:
         # faststart puts the index first, so a browser can play the download as it arrives.
         options = {"movflags": "+faststart"} if whole else {}
-        with av.open(str(target), "w", options=options) as output:
-            yield output, []
+        with av.open(str(target), "w", options=options) as container:
+            yield _Output(container, container, [])
         return
-    segments = SegmentWriter(stream, frame_count, fps)
-    with av.open(segments, "w", format="mp4", options=MUXER_OPTIONS) as output:
-        yield output, segment_starts(frame_count, fps)
+    segments = SegmentWriter(stream, len(frames), fps)
+    with av.open(segments, "w", format="mp4", options=MUXER_OPTIONS) as container:
+        placed = PlacedMuxer(container, Fraction(frames.start, fps))
+        yield _Output(container, placed, segment_starts(len(frames), fps))
     segments.finish()
     remux_segments(stream, segments.segments, target, with_sound=whole)
 
@@ -262,7 +276,7 @@ class _Picture:
 
 
 def _encode_frames(
-    output: OutputContainer,
+    output: _Output,
     video: av.VideoStream,
     frames: range,
     picture: _Picture,
@@ -270,15 +284,11 @@ def _encode_frames(
     watch: "_CancelWatch",
     poster_index: int | None,
     after_frame: Callable[[int], None] = lambda frames_done: None,
-    keyframes: list[int] | None = None,
 ) -> bytes | None:
-    """Encode ``frames`` of ``picture``, their timestamps counted from the first of them.
-
-    The frames at ``keyframes`` (counted the same way) are encoded as keyframes.
-    """
+    """Encode ``frames`` of ``picture``, their timestamps counted from the first of them."""
     poster_jpeg = None
     frame_time_base = Fraction(1, picture.fps)
-    forced = set(keyframes or ())
+    forced = set(output.keyframes)
     with contextlib.closing(picture.background):
         for done, index in enumerate(frames):
             watch.check(frames_done=done)
@@ -288,10 +298,10 @@ def _encode_frames(
             # Frames from the scaler keep their source's time base; ours counts frames.
             frame.pts, frame.time_base = done, frame_time_base
             frame.pict_type = PictureType.I if done in forced else PictureType.NONE
-            output.mux(video.encode(frame))
+            output.muxer.mux(video.encode(frame))
             after_frame(done + 1)
             progress.frame_done(done + 1)
-        output.mux(video.encode(None))
+        output.muxer.mux(video.encode(None))
     return poster_jpeg
 
 
@@ -328,8 +338,8 @@ class _NarrationEncoder:
     Whatever the narration holds (the voice alone, or mixed with music) is encoded as it is.
     """
 
-    def __init__(self, output: OutputContainer, narration: Narration) -> None:
-        self._output = output
+    def __init__(self, output: OutputContainer, muxer: Muxer, narration: Narration) -> None:
+        self._muxer = muxer
         self._narration = narration
         self._layout = "mono" if narration.channels == 1 else "stereo"
         # The "fast" coder takes a third of the default's time, and at this bit rate
@@ -351,12 +361,12 @@ class _NarrationEncoder:
         frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout=self._layout)
         frame.sample_rate = self._narration.sample_rate
         frame.pts = self._encoded
-        self._output.mux(self._stream.encode(frame))
+        self._muxer.mux(self._stream.encode(frame))
         self._encoded = end
 
     def finish(self) -> None:
         self.encode_until(self._narration.duration)
-        self._output.mux(self._stream.encode(None))
+        self._muxer.mux(self._stream.encode(None))
 
 
 class ProgressNotes:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import av
 import av.stream
+from av.container import OutputContainer
 
 from common.artifacts import StreamFiles
 from common.hls import MediaPlaylist, Segment
@@ -32,8 +33,9 @@ SEGMENT_SECONDS = 2
 # FFmpeg's AAC encoder's delay: its first packet's samples come before the narration's.
 AAC_PRIMING_SAMPLES = 1024
 MUXER_OPTIONS = {
-    # skip_trailer: no index at the end; a stream's reader never sees it.
-    "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
+    # skip_trailer: no index at the end; a stream's reader never sees it. frag_discont:
+    # fragments keep the packets' own times (see PlacedMuxer), not times from 0.
+    "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer+frag_discont",
     "avoid_negative_ts": "disabled",
 }
 _BOX_HEADER = struct.Struct(">I4s")
@@ -50,6 +52,33 @@ def keyframe_interval(fps: int) -> int:
     """The encoder's own keyframe interval: counted from each segment's forced keyframe, it
     falls on the next segment's start, so the encoder adds none between them."""
     return SEGMENT_SECONDS * fps
+
+
+class PlacedMuxer:
+    """Muxes packets with each stream's first one placed at ``start`` seconds.
+
+    A part of a video rendered in shards carries the times it has in the whole video, so
+    any player, one that ignores the playlist's discontinuities too, plays the parts as one
+    timeline; a whole video is the part from 0. Each stream is placed by its first decode
+    time, as a muxer starting it at 0 would: the video's first frame comes the encoder's
+    reordering delay after it, and the AAC's priming before the first sample.
+    """
+
+    def __init__(self, output: OutputContainer, start: Fraction) -> None:
+        self._output = output
+        self._start = start
+        self._shifts: dict[int, int] = {}
+
+    def mux(self, packets: list[av.Packet]) -> None:
+        for packet in packets:
+            if packet.dts is None or packet.pts is None or packet.time_base is None:
+                continue  # an empty packet (an encoder flushed) goes on as it is
+            index = packet.stream.index
+            if index not in self._shifts:
+                self._shifts[index] = round(self._start / packet.time_base) - packet.dts
+            packet.pts += self._shifts[index]
+            packet.dts += self._shifts[index]
+        self._output.mux(packets)
 
 
 class SegmentWriter:

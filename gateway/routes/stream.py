@@ -24,6 +24,8 @@ MAX_PLAYLIST_BYTES = 256 * 1024
 # Two seconds of 1080p at the render's quality is a few megabytes.
 MAX_SEGMENT_BYTES = 64 * 1024 * 1024
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+# Where the playlist's files are, relative to it: /jobs/<id>/stream/<segment>.
+SEGMENTS_FOLDER = "stream/"
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "Unknown job, or no stream (yet, or any more)"},
@@ -44,10 +46,11 @@ def _read(path: str, limit: int) -> bytes | None:
 
 
 def _playlist_of(stream: StreamFiles) -> bytes | None:
-    """The render's own playlist, or one joined from the parts of a render in shards."""
-    whole = _read(str(stream.playlist), MAX_PLAYLIST_BYTES)
+    """The render's own playlist, or one joined from the parts of a render in shards; its
+    files named under ``stream/``, where this router serves them."""
+    whole = _media_playlist(stream)
     if whole is not None:
-        return whole
+        return whole.text(SEGMENTS_FOLDER).encode()
     count_text = _read(str(stream.parts_count), 16)
     if count_text is None or not count_text.strip().isdigit():
         return None
@@ -55,12 +58,13 @@ def _playlist_of(stream: StreamFiles) -> bytes | None:
     if not 1 <= count <= MAX_SHARDS:
         return None
 
-    def part(index: int) -> MediaPlaylist | None:
-        text = _read(str(stream.part(index).playlist), MAX_PLAYLIST_BYTES)
-        return None if text is None else read_media_playlist(text.decode("utf-8", "replace"))
-
-    joined = joined_parts(part, count)
+    joined = joined_parts(lambda index: _media_playlist(stream.part(index)), count, SEGMENTS_FOLDER)
     return None if joined is None else joined.encode()
+
+
+def _media_playlist(files: StreamFiles) -> MediaPlaylist | None:
+    text = _read(str(files.playlist), MAX_PLAYLIST_BYTES)
+    return None if text is None else read_media_playlist(text.decode("utf-8", "replace"))
 
 
 @router.get(

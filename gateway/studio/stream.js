@@ -2,7 +2,8 @@
 // to the <video> through Media Source Extensions (Chromium plays no HLS by itself). The
 // playlist and segments are fetched with the API key, as every other call; the playlist is
 // asked for again every second until it ends. A video rendered in shards streams in parts,
-// each with its own init and timestamps from 0: each part is placed where it starts.
+// each with its own init (appended before its first segment) and the times it has in the
+// whole video.
 
 import { ApiError, call } from "./api.js";
 
@@ -10,7 +11,6 @@ const POLL_MS = 1000;
 // H.264 High and AAC-LC: what the render encodes (MSE wants the codecs named up front).
 const MIME = 'video/mp4; codecs="avc1.640028, mp4a.40.2"';
 const INIT = /^#EXT-X-MAP:URI="([^"]+)"$/;
-const DURATION = /^#EXTINF:([0-9.]+),/;
 const ENDED = /^#EXT-X-ENDLIST$/m;
 
 /** Whether this browser can play the stream at all. */
@@ -30,8 +30,9 @@ export async function playStream(video, jobId, signal) {
   video.src = url;
   await new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
   const buffer = source.addSourceBuffer(MIME);
+  // Names in the playlist are relative to it, like "stream/segment_00000.m4s".
   const append = async (name) => {
-    const data = await (await call(`${base}/stream/${encodeURIComponent(name)}`, { signal })).arrayBuffer();
+    const data = await (await call(`${base}/${name}`, { signal })).arrayBuffer();
     if (signal.aborted) return;
     buffer.appendBuffer(data);
     await new Promise((resolve) => buffer.addEventListener("updateend", resolve, { once: true }));
@@ -43,7 +44,6 @@ export async function playStream(video, jobId, signal) {
     if (playlist !== null) {
       for (const segment of segmentsOf(playlist).slice(appended)) {
         if (segment.init !== currentInit) {
-          buffer.timestampOffset = segment.start;
           await append(segment.init);
           currentInit = segment.init;
         }
@@ -60,21 +60,14 @@ export async function playStream(video, jobId, signal) {
   }
 }
 
-/** The playlist's segments in order: name, init and the second each starts at. */
+/** The playlist's segments in order, each with its init. */
 function segmentsOf(playlist) {
   const segments = [];
   let init = null;
-  let seconds = 0;
-  let start = 0;
   for (const line of playlist.split("\n")) {
     const map = INIT.exec(line);
-    const duration = DURATION.exec(line);
     if (map) init = map[1];
-    else if (duration) seconds = Number(duration[1]);
-    else if (line && !line.startsWith("#") && init) {
-      segments.push({ name: line, init, start });
-      start += seconds;
-    }
+    else if (line && !line.startsWith("#") && init) segments.push({ name: line, init });
   }
   return segments;
 }

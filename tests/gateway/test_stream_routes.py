@@ -7,10 +7,7 @@ from common.hls import MediaPlaylist, Segment
 from gateway.settings import GatewaySettings
 from tests.gateway.helpers import API, GatewayStarter, submit
 
-PLAYLIST = (
-    "#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n"
-    '#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2.000,\nsegment_00000.m4s\n'
-)
+PLAYLIST = MediaPlaylist("init.mp4", (Segment("segment_00000.m4s", 1.0),), ended=False)
 
 
 def _write_stream(settings: GatewaySettings, job_id: str) -> None:
@@ -18,7 +15,7 @@ def _write_stream(settings: GatewaySettings, job_id: str) -> None:
     files.folder.mkdir(parents=True)
     write_bytes_atomic(files.init, b"init bytes")
     write_bytes_atomic(files.segment(0), b"segment bytes")
-    write_bytes_atomic(files.playlist, PLAYLIST.encode())
+    write_bytes_atomic(files.playlist, PLAYLIST.text().encode())
 
 
 def test_the_playlist_and_segments_are_served_with_their_types_and_caching(
@@ -28,16 +25,18 @@ def test_the_playlist_and_segments_are_served_with_their_types_and_caching(
     job_id = submit(client)
     _write_stream(gateway_settings, job_id)
 
-    # When the playlist, the init segment and the media segment are asked for
+    # When the playlist is asked for, and then the files it names, relative to it
     playlist = client.get(f"{API}/jobs/{job_id}/stream.m3u8")
-    init = client.get(f"{API}/jobs/{job_id}/stream/init.mp4")
-    segment = client.get(f"{API}/jobs/{job_id}/stream/segment_00000.m4s")
+    named = [line.split('"')[1] for line in playlist.text.splitlines() if "URI=" in line]
+    named += [line for line in playlist.text.splitlines() if line and not line.startswith("#")]
+    assert named == ["stream/init.mp4", "stream/segment_00000.m4s"]
+    init, segment = (client.get(f"{API}/jobs/{job_id}/{name}") for name in named)
 
-    # Then each is there with its type; the playlist is fetched afresh, segments cached
+    # Then each is there with its type; the playlist is fetched afresh, segments revalidated
     assert playlist.status_code == 200, playlist.text
     assert playlist.headers["content-type"] == "application/vnd.apple.mpegurl"
     assert playlist.headers["cache-control"] == "no-cache"
-    assert playlist.text == PLAYLIST
+    assert playlist.text == PLAYLIST.text("stream/")
     for answer, body in ((init, b"init bytes"), (segment, b"segment bytes")):
         assert answer.status_code == 200, answer.text
         assert answer.headers["content-type"] == "video/mp4"
@@ -100,7 +99,10 @@ def test_a_render_in_shards_streams_its_parts_in_order_as_each_ends(
     # When the playlist is asked for, Then it lists the first part's segments only
     first = client.get(url)
     assert first.status_code == 200, first.text
-    assert _listed(first.text) == ["part_000_segment_00000.m4s", "part_000_segment_00001.m4s"]
+    assert _listed(first.text) == [
+        "stream/part_000_segment_00000.m4s",
+        "stream/part_000_segment_00001.m4s",
+    ]
     assert "#EXT-X-ENDLIST" not in first.text
 
     # Given the first part ends and the second is written in full
@@ -113,7 +115,7 @@ def test_a_render_in_shards_streams_its_parts_in_order_as_each_ends(
     assert len(_listed(final)) == 6
     assert final.count("#EXT-X-DISCONTINUITY") == 2
     maps = [line for line in final.splitlines() if line.startswith("#EXT-X-MAP")]
-    assert maps == [f'#EXT-X-MAP:URI="part_00{k}_init.mp4"' for k in range(3)]
+    assert maps == [f'#EXT-X-MAP:URI="stream/part_00{k}_init.mp4"' for k in range(3)]
     assert final.rstrip().endswith("#EXT-X-ENDLIST")
     assert "#EXT-X-TARGETDURATION:2" in final
     # And each part's files are served by the names listed

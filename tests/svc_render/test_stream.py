@@ -137,14 +137,40 @@ def test_a_restarted_render_starts_the_stream_afresh(tmp_path: Path) -> None:
     )
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
+def _stack(tmp_path: Path, environment: dict[str, str]) -> Iterator[Stack]:
     settings = Settings(data_dir=tmp_path / "data", amqp_prefix=f"t2vtest-{uuid.uuid4().hex[:10]}")
     stack = Stack(settings, tmp_path / "logs")
+    stack.environment.update(environment)
     stack.start_all()
     yield stack
     stack.stop_all()
     delete_topology(settings)
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    yield from _stack(tmp_path, {})
+
+
+@pytest.fixture
+def sharding_stack(tmp_path: Path) -> Iterator[Stack]:
+    """The service with its render splitting any video longer than two seconds."""
+    yield from _stack(tmp_path, {"T2V_RENDER_SHARD_SECONDS": "2"})
+
+
+def _completed(stack: Stack, job_id: str) -> Callable[[], bool]:
+    def ended() -> bool:
+        status = requests.get(f"{stack.base_url}/status/{job_id}", timeout=5).json()
+        assert status["status"] != "failed", status
+        return bool(status["status"] == "completed")
+
+    return ended
+
+
+def _played_by_a_standard_player(playlist_url: str) -> int:
+    """The frames FFmpeg's own HLS reader decodes from the playlist as the gateway serves it."""
+    with av.open(playlist_url) as hls:
+        return sum(1 for _ in hls.decode(video=0))
 
 
 def _wait(check: Callable[[], bool], what: str, timeout: float = 240) -> None:
@@ -175,12 +201,7 @@ def test_a_render_killed_mid_stream_starts_it_again_and_completes_once(stack: St
     stack.start("svc_render")
 
     # Then the job completes with one video
-    def ended() -> bool:
-        status = requests.get(f"{stack.base_url}/status/{job_id}", timeout=5).json()
-        assert status["status"] != "failed", status
-        return bool(status["status"] == "completed")
-
-    _wait(ended, "the job did not complete")
+    _wait(_completed(stack, job_id), "the job did not complete")
     output_dir = stack.settings.data_dir / "output"
     assert sorted(p.name for p in output_dir.iterdir() if p.name.startswith("video_")) == [
         f"video_{job_id}.mp4"
@@ -195,3 +216,28 @@ def test_a_render_killed_mid_stream_starts_it_again_and_completes_once(stack: St
     )
     _, frame_count, _ = _decoded(files, names)
     assert frame_count == len(decoded_rgb(output_dir / f"video_{job_id}.mp4"))
+    # And a standard HLS player plays the gateway's playlist to the same frames
+    assert _played_by_a_standard_player(playlist_url) == frame_count
+
+
+def test_a_video_rendered_in_shards_streams_to_a_standard_player(sharding_stack: Stack) -> None:
+    # Given a job long enough to render in shards of about two seconds
+    stack = sharding_stack
+    story = "The keeper climbed the stairs and lit the lamp before the storm came in. " * 2
+    options = {"width": 96, "height": 160, "fps": 12}
+    answer = requests.post(
+        f"{stack.base_url}/generate", json={"text": story, "options": options}, timeout=10
+    )
+    job_id = answer.json()["job_id"]
+
+    # When it completes
+    _wait(_completed(stack, job_id), "the job did not complete")
+
+    # Then its playlist lists each shard's part after a discontinuity, and has ended
+    playlist_url = f"{stack.base_url}/jobs/{job_id}/stream.m3u8"
+    playlist = requests.get(playlist_url, timeout=5).text
+    assert playlist.count("#EXT-X-DISCONTINUITY") >= 1
+    assert playlist.rstrip().endswith("#EXT-X-ENDLIST")
+    # And a standard HLS player plays it through, every frame of the video
+    video = stack.settings.data_dir / "output" / f"video_{job_id}.mp4"
+    assert _played_by_a_standard_player(playlist_url) == len(decoded_rgb(video))
