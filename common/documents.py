@@ -75,6 +75,10 @@ class FootageClip(BaseModel):
     # path is where it is expected, checked as any path; the render waits for the clip
     # when its segment comes on screen. Manifests from before have no pending clips.
     pending: bool = False
+    # How well the clip's description matched what its segment says, from 0 to 1, as the
+    # job's footage matcher scored it; None for a generated background, for a clip no
+    # matcher scored, and in manifests from before scores.
+    score: float | None = None
 
 
 class FootageManifest(BaseModel):

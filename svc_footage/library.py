@@ -1,18 +1,22 @@
-"""A local folder of video files, matched to search terms by the words in their file names."""
+"""A local folder of video files, each described by its name and an optional sidecar text.
+
+``harbour_at_dawn.mp4`` is described as "harbour at dawn"; a text file beside it with the
+same stem (``harbour_at_dawn.txt``) adds what the name leaves out, in the words of
+whoever filled the folder. The folder is the operator's, but its files are read as
+untrusted: a sidecar is read only up to ``MAX_SIDECAR_BYTES``, and bytes that are not
+UTF-8 are replaced rather than refused.
+"""
 
 import logging
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".webm", ".mkv"})
-
-
-class LibraryMatch(NamedTuple):
-    term: str
-    file: Path
+SIDECAR_SUFFIX = ".txt"
+# A few sentences about a clip; anything longer is cut there.
+MAX_SIDECAR_BYTES = 4096
 
 
 def library_files(folder: Path | None) -> list[Path]:
@@ -29,26 +33,38 @@ def library_files(folder: Path | None) -> list[Path]:
     )
 
 
-def choose_file(files: list[Path], terms: list[str], used: set[Path]) -> LibraryMatch | None:
-    """The first file matching the earliest term it can, preferring files not used yet.
+def description_of(file: Path) -> str:
+    """The file's name as words, then its sidecar's text, if it has one, on the next line."""
+    name = name_words(file.stem)
+    sidecar = _sidecar_text(file.with_suffix(SIDECAR_SUFFIX))
+    return f"{name}\n{sidecar}" if sidecar else name
 
-    Terms come in order of relevance, so an earlier term's match wins over a later one's;
-    a file already shown is reused only when nothing fresh matches.
-    """
-    matches = [
-        LibraryMatch(term, file) for term in terms for file in files if name_matches(term, file)
-    ]
-    fresh = [match for match in matches if match.file not in used]
-    candidates = fresh or matches
-    return candidates[0] if candidates else None
+
+def _sidecar_text(path: Path) -> str:
+    # is_file() is false for a folder, a device or a pipe, whose reading could block.
+    if not path.is_file():
+        return ""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SIDECAR_BYTES)
+    except OSError as exc:
+        logger.warning("could not read the footage description %s: %s", path.name, exc)
+        return ""
+    # A cut may split a character: errors="replace" keeps the rest of the text.
+    return " ".join(data.decode("utf-8", errors="replace").split())
 
 
 def name_matches(term: str, file: Path) -> bool:
     """Whether the term's words appear, in order and as whole words, in the file's name."""
-    term_words = _words(term)
-    return bool(term_words) and f" {term_words} " in f" {_words(file.stem)} "
+    return phrase_in(term, file.stem)
 
 
-def _words(text: str) -> str:
-    # Underscores, dashes and dots separate words in file names just as spaces do.
+def phrase_in(term: str, text: str) -> bool:
+    """Whether the term's words appear, in order and as whole words, in ``text``."""
+    term_words = name_words(term)
+    return bool(term_words) and f" {term_words} " in f" {name_words(text)} "
+
+
+def name_words(text: str) -> str:
+    """Lower-cased words; underscores, dashes and dots separate them as spaces do."""
     return " ".join(re.findall(r"[^\W_]+", text.lower()))

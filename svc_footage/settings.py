@@ -1,7 +1,7 @@
 """The footage service's settings: where clips may come from, and how patiently to fetch them."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -22,8 +22,13 @@ class FootageSettings(Settings):
         "library",
         "generated",
     )
-    # A local folder of video files, matched to segments by the words in their file names.
+    # A local folder of video files, each described by its name and an optional sidecar
+    # text file (svc_footage/library.py), chosen for a segment by the matcher below.
     footage_dir: Path | None = None
+    # How a clip's description is matched to what a segment says (svc_footage/relevance.py):
+    # "words" (shared words, by stem and compound), "names" (a search term's words in the
+    # file's name, as before), "meaning" (sentence embeddings, with the "meaning" extra).
+    footage_matcher: Literal["words", "names", "meaning"] = "words"
 
     # Secret so that a logged or printed settings object never shows them.
     pexels_api_key: SecretStr | None = None

@@ -23,6 +23,7 @@ from svc_footage.fetching import Fetcher, FetchLimits
 from svc_footage.library import library_files
 from svc_footage.pexels import Pexels
 from svc_footage.pixabay import Pixabay
+from svc_footage.relevance import matcher_from
 from svc_footage.settings import FootageSettings
 from svc_footage.sources import (
     FootageSource,
@@ -55,8 +56,14 @@ class FootageStage:
 
     def __init__(self, settings: FootageSettings) -> None:
         self.settings = settings
+        # Made at start, so a matcher that is not installed stops the service at once.
+        self.matcher = matcher_from(settings)
         usable = [name for name in settings.footage_providers if self._usable(name)]
-        logger.info("footage from: %s", ", ".join(provider_order(usable, None)))
+        logger.info(
+            "footage from: %s; matched by %s",
+            ", ".join(provider_order(usable, None)),
+            self.matcher.name,
+        )
 
     def run(self, job: StageMessage, paths: JobPaths, report: ReportProgress) -> StageResult:
         """Every clip, then the manifest: for ``t2v generate``, which runs stages in turn."""
@@ -131,7 +138,7 @@ class FootageStage:
         if name == "library":
             # Listed once per job, so files added to the folder count from the next job on.
             files = library_files(self.settings.footage_dir)
-            return LibrarySource(files) if files else None
+            return LibrarySource(files, self.matcher) if files else None
         provider = self._stock_provider(name, fetcher)
         if provider is None:
             return None
@@ -232,13 +239,16 @@ def _resumed(
 
 
 def _clip(slot: Slot, found: Found, paths: JobPaths) -> FootageClip:
-    logger.info("segment %d: %s for %r", slot.index, found.source, found.term)
+    logger.info(
+        "segment %d: %s for %r (score %s)", slot.index, found.source, found.term, found.score
+    )
     return FootageClip(
         start=slot.segment.start,
         end=slot.segment.end,
         path=paths.relative(found.file),
         source=found.source,
         term=found.term,
+        score=found.score,
     )
 
 

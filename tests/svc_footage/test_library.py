@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from svc_footage.library import choose_file, library_files, name_matches
+from svc_footage.library import MAX_SIDECAR_BYTES, description_of, library_files, name_matches
 
 
 def test_terms_match_whole_words_of_file_names() -> None:
@@ -31,16 +31,35 @@ def test_a_missing_or_unset_folder_is_an_empty_library(tmp_path: Path) -> None:
     assert library_files(tmp_path / "nowhere") == []
 
 
-def test_prefers_the_earliest_term_then_a_file_not_used_yet() -> None:
-    # Given files for two subjects, one of them already shown
-    ocean_1, ocean_2, city = Path("ocean_1.mp4"), Path("ocean_2.mp4"), Path("city.mp4")
-    files = [city, ocean_1, ocean_2]
+def test_a_file_is_described_by_its_name_and_its_sidecar_text(tmp_path: Path) -> None:
+    # Given a clip with a sidecar text beside it, and one without
+    described = tmp_path / "Harbour_at-dawn.mp4"
+    (tmp_path / "Harbour_at-dawn.txt").write_text("Fishing boats\n  moored by the quay.\n")
+    bare = tmp_path / "city.night.mov"
 
-    # When files are chosen for segments' terms
-    # Then an earlier term wins, and a fresh file beats a used one
-    assert choose_file(files, ["ocean", "city"], used=set()) == ("ocean", ocean_1)
-    assert choose_file(files, ["ocean", "city"], used={ocean_1}) == ("ocean", ocean_2)
-    assert choose_file(files, ["ocean", "city"], used={ocean_1, ocean_2}) == ("city", city)
-    # And a used file is shown again rather than none at all
-    assert choose_file(files, ["ocean"], used={ocean_1, ocean_2}) == ("ocean", ocean_1)
-    assert choose_file(files, ["forest"], used=set()) is None
+    # When they are described, Then the name's words come first, the sidecar on a line after
+    assert description_of(described) == "harbour at dawn\nFishing boats moored by the quay."
+    assert description_of(bare) == "city night"
+
+
+def test_a_sidecar_is_read_only_so_far_and_bad_utf8_is_tolerated(tmp_path: Path) -> None:
+    # Given a sidecar that is not UTF-8 and goes on far past the limit
+    clip = tmp_path / "gulls.mp4"
+    (tmp_path / "gulls.txt").write_bytes(b"gulls \xff\xfe over " + b"x" * 100_000)
+
+    # When the clip is described
+    description = description_of(clip)
+
+    # Then the bad bytes are replaced, and no more than the limit was read
+    name, sidecar = description.split("\n")
+    assert name == "gulls"
+    assert sidecar.startswith("gulls \ufffd\ufffd over x")
+    assert len(sidecar.encode()) <= MAX_SIDECAR_BYTES + 4
+
+
+def test_a_sidecar_that_is_not_a_file_is_no_description(tmp_path: Path) -> None:
+    # Given a folder where the sidecar would be
+    (tmp_path / "rain.txt").mkdir()
+
+    # When the clip is described, Then only its name describes it
+    assert description_of(tmp_path / "rain.mp4") == "rain"

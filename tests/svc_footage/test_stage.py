@@ -167,6 +167,9 @@ def test_uses_a_library_file_whose_name_matches_a_term(settings: Settings, tmp_p
     assert paths.resolve(first.path).read_bytes() == waves.read_bytes()
     assert paths.resolve(first.path).parent == paths.footage_dir
     assert (second.source, second.term) == ("generated", "oceanic")
+    # And the manifest records how relevant the library clip was; a generated one has no score
+    assert first.score is not None and 0.3 <= first.score <= 1.0
+    assert second.score is None
 
 
 def test_running_again_keeps_the_existing_manifest(settings: Settings) -> None:
