@@ -89,6 +89,22 @@ class WebhookDetail(BaseModel):
     outcome: DeliveryOutcome
 
 
+class FootageDetail(BaseModel):
+    start: float = Field(description="Seconds into the narration where the segment starts")
+    end: float
+    source: str = Field(
+        description='Where the clip came from: "library:<file>", "pexels:<id>", '
+        '"pixabay:<id>", "generated"; "pending" while it downloads'
+    )
+    term: str = Field(description="The search term the clip was found for")
+    score: float | None = Field(
+        default=None,
+        description="How well the clip's description matched the segment, 0 to 1; "
+        "absent where no matcher chose it (generated backgrounds, stock clips)",
+    )
+    pending: bool | None = Field(default=None, description="Present (true) while it downloads")
+
+
 class JobDetail(JobSummary):
     updated_at: float = Field(description="Unix seconds of the last change")
     topic: str | None = Field(default=None, description="Present for a job asked for by topic")
@@ -99,6 +115,11 @@ class JobDetail(JobSummary):
     stages: list[StageDetail] = Field(description="The stages that have finished, in order")
     webhooks: list[WebhookDetail] | None = Field(
         default=None, description="Present when the job has a webhook: each event's delivery"
+    )
+    footage: list[FootageDetail] | None = Field(
+        default=None,
+        description="Once footage is chosen, while the job's work folder is kept: each "
+        "segment's clip, in order",
     )
 
 

@@ -81,7 +81,8 @@ def test_a_story_becomes_a_downloadable_video(service: str, service_settings: Se
         assert abs(facts.duration - wav.getnframes() / wav.getframerate()) <= 0.1
 
     # And the job's detail names who did each stage, offline, and how long each took
-    stages = requests.get(f"{service}/jobs/{job_id}", timeout=5).json()["stages"]
+    detail = requests.get(f"{service}/jobs/{job_id}", timeout=5).json()
+    stages = detail["stages"]
     assert [stage["stage"] for stage in stages] == [
         "tts",
         "captions",
@@ -93,6 +94,10 @@ def test_a_story_becomes_a_downloadable_video(service: str, service_settings: Se
     assert providers["tts"] == "piper (joe-medium)"
     assert (providers["queries"], providers["footage"]) == ("keywords", "generated")
     assert all(stage["seconds"] > 0 for stage in stages)
+    # and each segment's clip, from the start of the narration on, generated, so unscored
+    footage = detail["footage"]
+    assert footage and footage[0]["start"] == 0.0
+    assert all(clip["source"] == "generated" and "score" not in clip for clip in footage)
 
     # And the job list names the output file
     listed = requests.get(f"{service}/jobs", timeout=5).json()["jobs"][job_id]

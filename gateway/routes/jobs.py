@@ -17,6 +17,7 @@ from common.stages import STAGE_NAMES
 from gateway.access import CallerDep, limit_rate
 from gateway.deps import IntakeDep, JobDep, RetentionDep, SettingsDep, StoreDep
 from gateway.disk import require_free_disk
+from gateway.footage import footage_detail
 from gateway.generate_request import GenerateRequestDep
 from gateway.retention import Retention, available_video
 from gateway.schemas import (
@@ -133,7 +134,7 @@ def job_detail(
     job: JobDep, store: StoreDep, settings: SettingsDep, retention: RetentionDep
 ) -> JobDetail:
     """The job's status, with the provider and duration of each stage that has finished,
-    and how its webhook events are being delivered."""
+    how its webhook events are being delivered, and each segment's clip."""
     summary = _summary(job, settings.data_dir, retention, time.time())
     reports = store.stage_reports(job.job_id)
     deliveries = store.deliveries_of(job.job_id)
@@ -149,6 +150,7 @@ def job_detail(
             if (report := reports.get(name)) is not None
         ],
         webhooks=[_webhook_detail(delivery) for delivery in deliveries] or None,
+        footage=footage_detail(settings.data_dir, job.job_id),
     )
 
 
