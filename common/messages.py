@@ -7,9 +7,10 @@ job legitimately needs.
 """
 
 import time
+import unicodedata
 from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from common.errors import InvalidMessage
 from common.stages import StageName, stage_info
@@ -50,6 +51,34 @@ LanguageTag = Annotated[
 ]
 # Which job events a webhook receives: its end only, or each finished stage too.
 WebhookEvents = Literal["terminal", "all"]
+# How a job's own media (options.media) meet its segments: one each in the order listed,
+# or each segment the item whose description best matches what it says.
+MediaOrder = Literal["listed", "relevance"]
+# Uploads a job may list: a clip every few seconds of the longest video, and a bounded message.
+MAX_JOB_MEDIA = 100
+# A user's upload (common.user_media) is named by a random id.
+MEDIA_ID_PATTERN = r"^[0-9a-f]{32}$"
+MediaId = Annotated[str, Field(pattern=MEDIA_ID_PATTERN)]
+MAX_MEDIA_DESCRIPTION_CHARS = 500
+
+
+def plain_text(text: str) -> str:
+    """``text`` if it holds no control character or lone surrogate, else ValueError."""
+    # Newlines and escapes have no place in a line that is matched against speech and
+    # shown in a list.
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
+        raise ValueError("plain text on one line, without control characters")
+    return text
+
+
+# What a clip or picture shows, in a person's words: "seagulls over the shore".
+MediaDescription = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_MEDIA_DESCRIPTION_CHARS),
+    AfterValidator(plain_text),
+]
+# Whose job it is: the id of the API key that created it (gateway.access.key_id).
+OwnerId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 # Full-size frames per orientation; a preview halves both sides.
 FRAME_SIZES: dict[Orientation, tuple[int, int]] = {
@@ -74,6 +103,17 @@ class CaptionStyle(BaseModel):
     outline_color: HexColor = "#000000"
     box: bool = False  # a translucent box behind the text, besides the outline
     position: CaptionPosition = "bottom"
+
+
+class MediaChoice(BaseModel):
+    """One of the user's uploads a job uses, with what it shows if the job says it better."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: MediaId
+    description: MediaDescription | None = Field(
+        default=None, description="Instead of the upload's own, for this job"
+    )
 
 
 class JobOptions(BaseModel):
@@ -115,6 +155,14 @@ class JobOptions(BaseModel):
     )
     webhook_events: WebhookEvents = Field(
         default="terminal", description="`terminal`: completed or failed; `all`: each stage too"
+    )
+    # The caller's own uploads (POST /api/v1/media), tried before any footage provider.
+    media: tuple[MediaChoice, ...] = Field(
+        default=(), max_length=MAX_JOB_MEDIA, description="Ids from POST /api/v1/media"
+    )
+    media_order: MediaOrder = Field(
+        default="relevance",
+        description="`listed`: one a segment in this order; `relevance`: by description",
     )
 
     @model_validator(mode="before")
@@ -183,6 +231,8 @@ class StageMessage(_Message):
     created_at: float = Field(default_factory=time.time)
     attempt: int = Field(default=1, ge=1, le=1000)
     shard: Shard | None = None
+    # Whose media the job may use (options.media); None for a job of no key.
+    owner: OwnerId | None = None
 
 
 class FailureReason(BaseModel):

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.routing import Route
 
+from common.user_media import MediaFolders
 from gateway.access import ApiKeys
 from gateway.broker import BrokerLink
 from gateway.clients import ClientNetworks
@@ -19,7 +20,7 @@ from gateway.metrics import JobCollector, metrics_registry
 from gateway.openapi import install_openapi
 from gateway.rate_limit import RateLimiter
 from gateway.retention import RetentionSweeper
-from gateway.routes import api_router, metrics_router, plain_routes, probe_router
+from gateway.routes import MEDIA_UPLOAD_PATH, api_router, metrics_router, plain_routes, probe_router
 from gateway.routes.studio import install_studio
 from gateway.settings import GatewaySettings
 from gateway.store import Quota, open_job_store
@@ -51,7 +52,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             running_jobs=app_settings.max_running_jobs_per_key,
             video_seconds_per_day=app_settings.video_seconds_per_day_per_key,
         )
-        app.state.intake = Intake(store, broker, quota, on_topic=stories.wake)
+        app.state.intake = Intake(
+            store, broker, quota, on_topic=stories.wake, media=MediaFolders(app_settings.data_dir)
+        )
         await broker.start(_FIRST_CONNECTION_WAIT)
         sweeper.start()
         webhooks.start()
@@ -91,7 +94,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # First, so the most frequent request is matched before any other route is tried.
     app.router.routes[:0] = plain_routes
     app.add_middleware(
-        RequestTimeoutMiddleware, timeout_seconds=app_settings.request_timeout_seconds
+        RequestTimeoutMiddleware,
+        timeout_seconds=app_settings.request_timeout_seconds,
+        # An upload of the largest file a slow connection sends takes minutes.
+        slower_paths={MEDIA_UPLOAD_PATH: app_settings.media_upload_timeout_seconds},
     )
     # Outermost, so that it also counts what the deadline answers.
     app.add_middleware(HttpMetricsMiddleware, metrics=app.state.http_metrics)

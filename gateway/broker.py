@@ -96,7 +96,11 @@ class BrokerLink:
         # it has no reason to travel through every stage.
         options = job.options.model_copy(update={"webhook_url": None})
         message = StageMessage(
-            job_id=job.job_id, text=job.text, options=options, created_at=job.created_at
+            job_id=job.job_id,
+            text=job.text,
+            options=options,
+            created_at=job.created_at,
+            owner=job.owner,
         )
         await self._publisher.publish(
             self._topology.jobs_exchange,

@@ -13,9 +13,11 @@ from collections.abc import Callable
 from common.errors import BrokerUnavailable
 from common.logs import job_context
 from common.messages import JobOptions
+from common.user_media import MediaFolders
 from gateway.access import Caller
 from gateway.broker import BrokerLink
 from gateway.budget import estimate_video_seconds
+from gateway.media import check_job_media
 from gateway.store import Job, JobStore, Quota, StoryTopic, new_job
 
 logger = logging.getLogger(__name__)
@@ -28,11 +30,14 @@ class Intake:
         broker: BrokerLink,
         quota: Quota,
         on_topic: Callable[[], None] = lambda: None,
+        media: MediaFolders | None = None,
     ) -> None:
         self._store = store
         self._broker = broker
         self._quota = quota
         self._on_topic = on_topic
+        # Where the uploads a job lists must be; without it, jobs are not checked for them.
+        self._media = media
         self._waiting: list[tuple[Job, Quota | None, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -40,8 +45,9 @@ class Intake:
         """Store and queue a new job for ``caller``.
 
         Raise QuotaExceeded if the caller's key has used up a quota, BrokerUnavailable if
-        the job could not be queued.
+        the job could not be queued; HTTPException 400 if it lists media the caller has not.
         """
+        self._check_media(options, caller)
         job = new_job(
             str(uuid.uuid4()),
             text,
@@ -59,8 +65,9 @@ class Intake:
         """Store a new job whose story is still to be written, for ``caller``.
 
         The story worker (gateway.story.worker) writes it and queues the job; until then
-        its quota counts the target length. Raise QuotaExceeded as :meth:`accept` does.
+        its quota counts the target length. Raise as :meth:`accept` does.
         """
+        self._check_media(options, caller)
         job = new_job(
             str(uuid.uuid4()),
             "",
@@ -75,6 +82,10 @@ class Intake:
             logger.info("job stored to write its story (topic of %d characters)", len(topic.topic))
         self._on_topic()
         return job
+
+    def _check_media(self, options: JobOptions, caller: Caller) -> None:
+        if options.media and self._media is not None:
+            check_job_media(options, caller, self._media)
 
     async def _store_then_queue(self, job: Job, quota: Quota | None) -> None:
         # Stored first, so the first progress event always finds the job.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from common.artifacts import JobPaths, footage_cache_dir, output_video_path
 from common.logs import job_context
+from common.user_media import MediaFolders, read_record
 from gateway.settings import GatewaySettings
 from gateway.store import Job, JobStore
 
@@ -76,6 +77,42 @@ def remove_expired_files(
                 if age > video_kept_for and _remove(output):
                     removed.append(output)
     removed.extend(_remove_unused_cached_clips(data_dir, now - retention.cache_seconds))
+    removed.extend(remove_expired_media(data_dir, now))
+    return removed
+
+
+# An upload is in its temporary file for as long as its request lasts (T2V_MEDIA_UPLOAD_
+# TIMEOUT_SECONDS at most); one older than this was left by a process that died.
+_STALE_UPLOAD_SECONDS = 6 * _SECONDS_PER_HOUR
+
+
+def remove_expired_media(data_dir: Path, now: float) -> list[Path]:
+    """Delete the users' media past their ``expires_at``, and what dead uploads left.
+
+    A job that uses an item has its own link or copy in its footage folder by then, or,
+    if its footage stage comes later, gets another clip for that segment.
+    """
+    folders = MediaFolders(data_dir)
+    removed = []
+    for folder in folders.owners():
+        kept: set[str] = set()
+        for record in folders.records(folder):
+            item = read_record(record)
+            if item is not None and not item.expired(now):
+                kept.add(item.media_id)
+            elif _remove(record):  # the record first: the item is gone once it is
+                removed.append(record)
+        for file in sorted(folder.iterdir()):
+            if file.name == ".lock" or file.stem in kept:
+                continue
+            # An expired item's file, or what an upload left: never one that may still be
+            # written (an upload renames its file into place just before its record).
+            try:
+                stale = now - file.stat().st_mtime > _STALE_UPLOAD_SECONDS
+            except OSError:
+                continue
+            if stale and file.is_file() and _remove(file):
+                removed.append(file)
     return removed
 
 

@@ -9,6 +9,7 @@ from pydantic_settings import NoDecode
 from common.llm import LlmSettings
 from common.messages import MAX_TEXT_CHARS
 from common.settings import split_commas
+from common.user_media import MediaLimits
 from gateway.webhooks.urls import WebhookRefused, check_webhook_url
 
 
@@ -89,6 +90,21 @@ class GatewaySettings(LlmSettings):
     # Stock clips in the shared footage cache that no job has used for this long.
     cache_retention_hours: float = Field(default=720.0, ge=0)
 
+    # The user's own media (POST /api/v1/media): an upload over this many bytes is refused
+    # as it streams in, and a file is let in only with sides within the limit (and a video
+    # no longer than the cap), checked with PyAV.
+    media_max_bytes: int = Field(default=200_000_000, gt=0)
+    media_max_side: int = Field(default=4096, ge=16, le=16384)
+    media_max_seconds: float = Field(default=600.0, gt=0)
+    # The request deadline of an upload (T2V_REQUEST_TIMEOUT_SECONDS for everything else):
+    # the largest file over a slow connection.
+    media_upload_timeout_seconds: float = Field(default=600.0, gt=0)
+    # Uploads are removed by the retention sweep this long after they arrived.
+    media_retention_days: float = Field(default=30.0, gt=0)
+    # Per key (and the API without keys as one): items kept at once, and their bytes.
+    media_max_items_per_key: int = Field(default=100, ge=1)
+    media_max_bytes_per_key: int = Field(default=2_000_000_000, gt=0)
+
     # Where the events of jobs that name no options.webhook_url go; none: nowhere.
     webhook_url: str | None = None
     # Signs every webhook (HMAC-SHA256); webhooks are refused at intake while it is unset,
@@ -123,6 +139,10 @@ class GatewaySettings(LlmSettings):
         except WebhookRefused as exc:
             raise ValueError(f"T2V_WEBHOOK_URL is refused: {exc}") from None
         return self
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        return MediaLimits(max_side=self.media_max_side, max_seconds=self.media_max_seconds)
 
     @property
     def jobs_db_path(self) -> Path:

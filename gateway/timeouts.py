@@ -2,11 +2,13 @@
 
 The deadline covers the handler up to the start of its response (reading the request body
 included, so a trickling upload is cut off too), never the response body: a large download
-streams for as long as the client takes to read it.
+streams for as long as the client takes to read it. Paths that take large uploads may
+have a longer deadline of their own.
 """
 
 import asyncio
 import logging
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,9 +20,12 @@ TIMED_OUT_MESSAGE = "Request timed out"
 
 
 class RequestTimeoutMiddleware:
-    def __init__(self, app: ASGIApp, timeout_seconds: float) -> None:
+    def __init__(
+        self, app: ASGIApp, timeout_seconds: float, slower_paths: Mapping[str, float] = {}
+    ) -> None:
         self.app = app
         self.timeout_seconds = timeout_seconds
+        self.slower_paths = dict(slower_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,7 +33,8 @@ class RequestTimeoutMiddleware:
             return
         # The handler runs in this task, under a deadline that the start of its response
         # lifts: no extra task per request.
-        deadline = asyncio.timeout(self.timeout_seconds)
+        seconds = self.slower_paths.get(scope["path"], self.timeout_seconds)
+        deadline = asyncio.timeout(seconds)
 
         async def send_lifting_the_deadline(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -46,6 +52,6 @@ class RequestTimeoutMiddleware:
                 "%s %s took longer than %g s; answered 503",
                 scope["method"],
                 scope["path"],
-                self.timeout_seconds,
+                seconds,
             )
             await error_response(503, TIMED_OUT_MESSAGE)(scope, receive, send)

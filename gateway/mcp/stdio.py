@@ -9,6 +9,7 @@ gateway does. Stdout carries the protocol only: logs go to stderr.
 
 import asyncio
 
+from common.user_media import MediaFolders
 from gateway.access import Caller
 from gateway.broker import BrokerLink
 from gateway.intake import Intake
@@ -37,7 +38,9 @@ async def serve_stdio(settings: GatewaySettings) -> None:
     )
     stories = StoryWriter(settings, store, broker)
     webhooks = WebhookDeliverer(settings, store)
-    intake = Intake(store, broker, quota, on_topic=stories.wake)
+    intake = Intake(
+        store, broker, quota, on_topic=stories.wake, media=MediaFolders(settings.data_dir)
+    )
     service = Service(settings, store, intake, RateLimiter(settings.rate_limit_per_minute))
     call = Call(service, LOCAL_OPERATOR)
     server = build_server(lambda _ctx: call, settings.max_text_chars)

@@ -14,6 +14,7 @@ from gateway.routes import (
     events,
     health,
     jobs,
+    media,
     metrics,
     probes,
     status,
@@ -29,6 +30,7 @@ _KEY_REFUSED: dict[int | str, dict[str, Any]] = {
 }
 
 api_router = APIRouter(prefix="/api/v1")
+MEDIA_UPLOAD_PATH = "/api/v1/media"
 # Before the jobs routes: their "/jobs/{job_id:path}" would take ".../events" for an id.
 api_router.include_router(
     events.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
@@ -43,6 +45,7 @@ api_router.include_router(jobs.router, dependencies=[Depends(require_key)], resp
 api_router.include_router(
     videos.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
 )
+api_router.include_router(media.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED)
 api_router.include_router(
     voices.router, dependencies=[Depends(require_key)], responses=_KEY_REFUSED
 )
