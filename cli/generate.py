@@ -8,11 +8,14 @@ kept next to the video (``story.mp4`` gets ``story.txt``).
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from cli.media import MediaFolderRefused, RunMedia, media_of_folder
 from cli.pipeline import run_pipeline
 from common.errors import T2VError
 from common.llm import ChatClient
@@ -70,6 +73,7 @@ def generate(
     data_dir: Path | None,
     keep_work: bool,
     story: StoryAsked | None = None,
+    media_dir: Path | None = None,
 ) -> int:
     if story is None and not text.strip():
         print("t2v: no text given", file=sys.stderr)
@@ -100,7 +104,14 @@ def generate(
         bar.show(info.progress, info.message if note is None else f"{info.message} {note}")
 
     try:
-        paths = run_pipeline(text, job_options, data_dir, on_progress)
+        with _run_media(media_dir, data_dir, settings) as media:
+            if media is not None:
+                job_options = job_options.model_copy(update={"media": media.choices})
+            owner = None if media is None else media.owner
+            paths = run_pipeline(text, job_options, data_dir, on_progress, owner)
+    except MediaFolderRefused as exc:
+        print(f"t2v: {exc}", file=sys.stderr)
+        return 2
     except T2VError as exc:
         sys.stderr.write("\n")
         print(f"t2v: failed: {exc}", file=sys.stderr)
@@ -111,6 +122,17 @@ def generate(
         shutil.rmtree(paths.work_dir, ignore_errors=True)
     bar.finish(f"Video generation completed: {output}")
     return 0
+
+
+@contextmanager
+def _run_media(
+    media_dir: Path | None, data_dir: Path, settings: GatewaySettings
+) -> Iterator[RunMedia | None]:
+    if media_dir is None:
+        yield None
+        return
+    with media_of_folder(media_dir, data_dir, settings.media_limits) as media:
+        yield media
 
 
 def _written_story(

@@ -6,7 +6,13 @@ import sys
 from pathlib import Path
 from typing import get_args
 
-from common.messages import CaptionPosition, FootageProvider, Orientation, QueryProvider
+from common.messages import (
+    CaptionPosition,
+    FootageProvider,
+    MediaOrder,
+    Orientation,
+    QueryProvider,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +62,20 @@ def main(argv: list[str] | None = None) -> int:
     providers.add_argument("--speaking-rate", type=float, help="1.0 is the voice's own pace")
     providers.add_argument("--query-provider", choices=get_args(QueryProvider))
     providers.add_argument("--footage-provider", choices=get_args(FootageProvider))
+    own = generate_parser.add_argument_group("your own clips and images")
+    own.add_argument(
+        "--media",
+        type=Path,
+        metavar="DIR",
+        help="clips and images to use first (MP4, MOV, WebM, MKV, JPEG, PNG, WebP), in name "
+        "order; <name>.txt beside one describes it",
+    )
+    own.add_argument(
+        "--media-order",
+        choices=get_args(MediaOrder),
+        default="relevance",
+        help="listed: one a segment in name order; relevance: where the description fits (default)",
+    )
     generate_parser.add_argument(
         "--data-dir", type=Path, help="where to keep intermediate files (T2V_DATA_DIR)"
     )
@@ -89,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir,
         keep_work=args.keep_work,
         story=story,
+        media_dir=args.media,
     )
 
 
@@ -108,6 +129,7 @@ def _job_options(args: argparse.Namespace) -> dict[str, object]:
         "query_provider": args.query_provider,
         "footage_provider": args.footage_provider,
         "language": args.language,
+        "media_order": args.media_order if args.media is not None else None,
     }
     options.update({name: value for name, value in flags.items() if value is not None})
     captions: dict[str, object] = {

@@ -32,10 +32,17 @@ STAGE_FACTORIES: dict[StageName, Callable[[], Stage]] = {
 
 
 def run_pipeline(
-    text: str, options: JobOptions, data_dir: Path, on_progress: OnProgress
+    text: str,
+    options: JobOptions,
+    data_dir: Path,
+    on_progress: OnProgress,
+    owner: str | None = None,
 ) -> JobPaths:
-    """Run every stage for a new job under ``data_dir``; return where its files are."""
-    job = StageMessage(job_id=uuid.uuid4().hex, text=text, options=options)
+    """Run every stage for a new job under ``data_dir``; return where its files are.
+
+    ``owner`` names whose media ``options.media`` lists (see cli.media).
+    """
+    job = StageMessage(job_id=uuid.uuid4().hex, text=text, options=options, owner=owner)
     paths = JobPaths(data_dir, job.job_id)
     for info in PIPELINE:
         on_progress(info, None)

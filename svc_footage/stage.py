@@ -34,6 +34,7 @@ from svc_footage.sources import (
     StockSource,
 )
 from svc_footage.stock import Frame, StockProvider
+from svc_footage.user_media import user_media_sources
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,8 @@ class FootageStage:
         ]
         generated = GeneratedSource()
         with Fetcher(self._fetch_limits(), self.settings.download_rules) as fetcher:
-            sources = self._sources(job, fetcher, Frame(job.options.width, job.options.height))
+            frame = Frame(job.options.width, job.options.height)
+            sources = self._sources(job, paths, fetcher, frame)
             if earlier is None:
                 clips = [
                     _instant_clip(sources, generated, slot, paths, report, len(slots))
@@ -117,11 +119,14 @@ class FootageStage:
         save_document(FootageManifest(clips=clips), paths.footage_manifest)
         return StageResult(artifacts, footage_providers(clips), handed_on=handed_on)
 
-    def _sources(self, job: StageMessage, fetcher: Fetcher, frame: Frame) -> list[FootageSource]:
+    def _sources(
+        self, job: StageMessage, paths: JobPaths, fetcher: Fetcher, frame: Frame
+    ) -> list[FootageSource]:
         """The job's sources in the order to ask them, up to (not including) generated clips."""
         cache = ClipCache(self.settings.footage_cache_dir, self.settings.footage_cache_max_bytes)
         wanted = job.options.footage_provider
-        sources = []
+        # The job's own uploads (options.media) before any provider.
+        sources = user_media_sources(job, paths.data_dir, self.matcher)
         for name in provider_order(self.settings.footage_providers, wanted):
             if name == "generated":
                 break
