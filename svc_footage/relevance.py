@@ -23,15 +23,15 @@ of three things sharing one with what is said clears it; one of five does not.
 
 ``names`` is the earlier behaviour: 1 where one of the segment's terms appears, its words
 in order and whole, in a line of the description (the file's name), else 0. ``meaning``,
-sentence embeddings, comes with the ``meaning`` extra.
+sentence embeddings, comes with the ``meaning`` extra (:mod:`svc_footage.meaning`).
 """
 
 from collections.abc import Sequence
 from typing import Protocol
 
 from common.documents import QuerySegment
-from common.errors import ModelUnavailable
 from svc_footage.library import phrase_in
+from svc_footage.meaning import MeaningMatcher
 from svc_footage.settings import FootageSettings
 from svc_footage.words import Word, WordClass, compound_of, content_words
 
@@ -66,10 +66,7 @@ def matcher_from(settings: FootageSettings) -> Matcher:
     if settings.footage_matcher == "names":
         return NameMatcher()
     if settings.footage_matcher == "meaning":
-        raise ModelUnavailable(
-            "T2V_FOOTAGE_MATCHER=meaning needs the 'meaning' extra, which this installation "
-            "lacks: pip install 't2v[meaning]', or set T2V_FOOTAGE_MATCHER=words"
-        )
+        return MeaningMatcher()
     return WordMatcher()
 
 
