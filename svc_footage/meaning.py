@@ -5,22 +5,29 @@ The ``meaning`` extra brings all-MiniLM-L6-v2 with its weights inside a package
 package's own folder with local files only, so nothing is ever downloaded; without the
 extra, the footage service stops at start saying how to install it.
 
-A score is the cosine of the two vectors, 0 where they point apart. The floor, 0.35, is
-where the examples that matter part: "By noon, the market square was full of voices" is
-0.66 from "market square crowd" and 0.31 from "desert highway at noon"; "chasing gulls" is
-0.40 from "seagulls flying over the shore". A description's vector is computed once and
-kept (a library's files, the same stock results for another segment), so scoring a
-segment encodes only what it says.
+A score is the cosine of the two vectors, 0 where they point apart, or the lexical
+matcher's score where that is higher: an embedding underrates a short name that shares the
+very thing said ("collecting shells in a red bucket" is 0.31 from "seashells on wet
+sand"), while words alone miss what is said in other words ("its beam swept over the dark
+water" and "lighthouse at night"). The floor, 0.35, is where the examples that matter part:
+"By noon, the market square was full of voices" is 0.66 from "market square crowd" and
+0.31 from "desert highway at noon" (whose shared "noon" scores nothing by words); "chasing
+gulls" is 0.40 from "seagulls flying over the shore". A description's vector is computed
+once and kept (a library's files, the same stock results for another segment), so scoring
+a segment encodes only what it says.
 """
 
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from common.errors import ModelUnavailable
+
+if TYPE_CHECKING:
+    from svc_footage.relevance import Matcher
 
 MEANING_FLOOR = 0.35
 # Descriptions' vectors kept before the oldest are forgotten: 50,000 of 384 floats is 77 MB.
@@ -33,7 +40,8 @@ class MeaningMatcher:
     name = "meaning"
     floor = MEANING_FLOOR
 
-    def __init__(self) -> None:
+    def __init__(self, words: "Matcher") -> None:
+        self._words = words
         self._model = _load_model()
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         # The service runs one job at a time, but nothing else promises that.
@@ -52,7 +60,11 @@ class MeaningMatcher:
             while len(self._vectors) > _KEPT_VECTORS:
                 self._vectors.popitem(last=False)
             wanted = np.stack([self._vectors[text] for text in descriptions])
-        return [max(0.0, float(score)) for score in wanted @ vectors[0]]
+        by_words = self._words.scores(said, descriptions)
+        return [
+            round(max(0.0, float(cosine), lexical), 3)
+            for cosine, lexical in zip(wanted @ vectors[0], by_words, strict=True)
+        ]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return np.asarray(

@@ -66,7 +66,7 @@ def matcher_from(settings: FootageSettings) -> Matcher:
     if settings.footage_matcher == "names":
         return NameMatcher()
     if settings.footage_matcher == "meaning":
-        return MeaningMatcher()
+        return MeaningMatcher(WordMatcher())
     return WordMatcher()
 
 

@@ -200,11 +200,9 @@ class LibrarySource:
         return self._scored[1]
 
     def _term_for(self, segment: QuerySegment, description: str) -> str:
-        """The first of the segment's terms that the description matches at all."""
-        for term in segment.terms:
-            if self._matcher.scores(term, [description])[0] > 0:
-                return term
-        return segment.terms[0]
+        """The segment's term the description matches best, the earlier of equals."""
+        scores = [self._matcher.scores(term, [description])[0] for term in segment.terms]
+        return segment.terms[scores.index(max(scores))]
 
 
 class GeneratedSource:

@@ -52,6 +52,15 @@ NOTHING_TO_SHOW = frozenset(
     """.split()
 )
 
+# What cameras and editors put in file names ("IMG_2041", "GOPR0042", "clip_final_edit"):
+# they say nothing of the picture. A word with no vowel ("dsc", "pxl") is taken
+# for one too.
+FILE_NAME_WORDS = frozenset(
+    """
+    clip clips video videos footage stock final edit edited copy take img gopr mvi dji vid
+    """.split()
+)
+
 # Verbs in their irregular past forms, and plurals that add no "s": mapped to the form
 # their other inflections reduce to.
 IRREGULAR = {
@@ -130,7 +139,9 @@ def content_word(token: str) -> Word | None:
         return Word(token, WordClass.CONCRETE, 1.0)
     if len(token) <= 2 or token in DETERMINERS or token in STOP_WORDS:
         return None
-    if token in ABSTRACT_NOUNS or token in NOTHING_TO_SHOW:
+    if token in ABSTRACT_NOUNS or token in NOTHING_TO_SHOW or token in FILE_NAME_WORDS:
+        return None
+    if not _VOWELS.intersection(token):
         return None
     stem = stem_of(token)
     if _is_weak(token):

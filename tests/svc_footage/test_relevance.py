@@ -251,3 +251,18 @@ def test_the_names_matcher_chooses_library_files_as_before(tmp_path: Path) -> No
     )
     gulls = _segment("gulls", "gulls")
     assert source.fill(_slot(tmp_path, 1, gulls), reuse=True) is None
+
+
+def test_a_camera_s_file_name_says_nothing_of_the_picture() -> None:
+    # Given a clip named by its camera, with a sidecar saying what it shows
+    matcher = WordMatcher()
+    sidecar = "Heavy rain falling on rooftops during a thunderstorm"
+    said = "Heavy rain drummed on the roofs.\nheavy rain\nroofs"
+
+    # When it is scored with its camera name and without
+    named, bare = matcher.scores(said, [f"IMG_2041\n{sidecar}", sidecar])
+    other_cameras = matcher.scores(said, [f"DSC_0193 GOPR0042 PXL_2024 clip final\n{sidecar}"])
+
+    # Then the names change nothing, and the clip clears the floor
+    assert named == bare == other_cameras[0]
+    assert named >= matcher.floor
