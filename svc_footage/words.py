@@ -6,7 +6,7 @@ that plurals and simple inflections meet: "baskets" and "basket", "flies", "flyi
 "shor"). Words not in the Latin alphabet are kept whole.
 
 Each word also gets a class, from the word lists of the offline search terms
-(:mod:`svc_queries.wordlists`, :mod:`common.filmable`; a word in none of them is taken for
+(:mod:`common.wordlists`, :mod:`common.filmable`; a word in none of them is taken for
 a thing) and a few of our own:
 
 - ``CONCRETE``: what a camera can show ("gull", "market", "basket");
@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from common.filmable import ABSTRACT_NOUNS, PART_NOUNS, TIME_WORDS
-from svc_queries.wordlists import (
+from common.wordlists import (
     ADJECTIVES,
     DETERMINERS,
     NOUNS_THAT_LOOK_LIKE_OTHER_WORDS,

@@ -1,6 +1,6 @@
 """Offline search terms: the concrete nouns and noun phrases a piece of text is about.
 
-In English, word classes come from the word lists in :mod:`svc_queries.wordlists` and a few
+In English, word classes come from the word lists in :mod:`common.wordlists` and a few
 endings, not from a tagger, so the terms are good guesses: "old lighthouse", "dark rocks",
 "waves". Only things footage can show are kept (:mod:`common.filmable`): no sounds or
 feelings, and no times or parts of things ("noon", "the edge") unless a visible word in
@@ -32,7 +32,7 @@ from common.languages import (
     primary_language,
     split_words,
 )
-from svc_queries.wordlists import (
+from common.wordlists import (
     ADJECTIVES,
     DETERMINERS,
     LINKING_VERBS,
