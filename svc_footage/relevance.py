@@ -66,7 +66,7 @@ def matcher_from(settings: FootageSettings) -> Matcher:
     if settings.footage_matcher == "names":
         return NameMatcher()
     if settings.footage_matcher == "meaning":
-        return MeaningMatcher(WordMatcher())
+        return MeaningMatcher(WordMatcher(), settings.data_dir / "cache" / "vectors")
     return WordMatcher()
 
 

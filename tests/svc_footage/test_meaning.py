@@ -94,7 +94,8 @@ def test_without_the_extra_the_matcher_says_how_to_install_it() -> None:
         "from common.errors import ModelUnavailable\n"
         "from svc_footage.meaning import MeaningMatcher\n"
         "from svc_footage.relevance import WordMatcher\n"
-        "try:\n    MeaningMatcher(WordMatcher())\n"
+        "from pathlib import Path\n"
+        "try:\n    MeaningMatcher(WordMatcher(), Path('unused'))\n"
         "except ModelUnavailable as exc:\n    print(exc)\n"
     )
 
@@ -105,3 +106,28 @@ def test_without_the_extra_the_matcher_says_how_to_install_it() -> None:
     assert result.returncode == 0, result.stderr
     assert "'meaning' extra" in result.stdout and "T2V_FOOTAGE_MATCHER=words" in result.stdout
     assert MeaningMatcher.floor == MEANING_FLOOR
+
+
+def test_a_restarted_matcher_reads_the_vectors_it_wrote_instead_of_encoding_again(
+    tmp_path_factory: pytest.TempPathFactory, matcher: Matcher
+) -> None:
+    # Given a matcher that has scored a library, with its cache on disk
+    data_dir = tmp_path_factory.mktemp("data")
+    settings = FootageSettings(data_dir=data_dir, footage_matcher="meaning")
+    said = "The boy chased gulls along the shore.\ngulls"
+    first = matcher_from(settings).scores(said, LIBRARY)
+    kept = sorted((data_dir / "cache" / "vectors").rglob("*"))
+    files = [path for path in kept if path.is_file()]
+    assert len(files) == len(LIBRARY)
+    written = {path: path.stat().st_mtime_ns for path in files}
+    # and one of them damaged
+    files[0].write_bytes(b"not a vector")
+
+    # When the service starts again and scores the same library
+    again = matcher_from(settings).scores(said, LIBRARY)
+
+    # Then the scores are the same, the damaged vector was made again, and the others
+    # were read, not written
+    assert again == first
+    assert len(files[0].read_bytes()) == 384 * 4
+    assert all(path.stat().st_mtime_ns == written[path] for path in files[1:])
