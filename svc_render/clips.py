@@ -4,7 +4,10 @@ The file is decoded as it plays, never loaded whole; each frame is cropped to th
 output's aspect ratio around its centre and scaled to the output size (so it covers the
 frame and is never stretched), and the file starts over when it runs out. A file shorter
 than the time it must fill also drifts slowly across the frame, so the repeat does not
-show as a jump back to the same picture.
+show as a jump back to the same picture. A still picture (a file of one frame: a photo,
+an uploaded image) zooms slowly into its centre instead, over the time it fills: it is
+decoded and scaled once, a little larger than the output, and each output frame is the
+part of it the zoom has reached, scaled to the output size, one scale per frame.
 """
 
 from dataclasses import dataclass
@@ -51,21 +54,53 @@ class Pan:
         return round(x * spare_x), round(y * spare_y)
 
 
+@dataclass(frozen=True)
+class Zoom:
+    """A slow zoom into the centre of a still picture, eased in and out."""
+
+    seconds: float  # how long the zoom takes: the time the picture must fill
+
+    END = 1.12  # how much larger the centre shows at the end than at the start
+
+    def enlarged(self, width: int, height: int) -> tuple[int, int]:
+        """The size the picture is scaled to once: the output's at the zoom's end."""
+        return _even_ceil(width * self.END), _even_ceil(height * self.END)
+
+    def window(
+        self, seconds: float, scaled_width: int, scaled_height: int
+    ) -> tuple[int, int, int, int]:
+        """(left, top, width, height) of the part of the enlarged picture shown at
+        ``seconds``: all of it at the start, its central 1 / END at the end."""
+        progress = min(max(seconds / self.seconds, 0.0), 1.0) if self.seconds > 0 else 0.0
+        eased = progress * progress * (3 - 2 * progress)
+        zoom = 1 + (self.END - 1) * eased
+        width = min(scaled_width, _even_ceil(scaled_width / zoom))
+        height = min(scaled_height, _even_ceil(scaled_height / zoom))
+        # Even corners keep the chroma planes aligned with the luma (see crop_frame).
+        left = (scaled_width - width) // 4 * 2
+        top = (scaled_height - height) // 4 * 2
+        return left, top, width, height
+
+
 class ClipReader:
     """Frames of one file by clip-local time, which must not go backwards between calls.
 
-    With a ``pan``, a file shorter than ``pan.seconds`` drifts across the frame; a file
-    long enough to fill that time plays as it is.
+    With a ``pan``, a file shorter than ``pan.seconds`` drifts across the frame, a still
+    picture zooms in over that time, and a file long enough to fill it plays as it is.
     """
 
     def __init__(self, path: Path, width: int, height: int, pan: Pan | None = None) -> None:
         self._path = path
         self._width = width
         self._height = height
-        self._pan = pan if pan is not None and _shorter_than(path, pan.seconds) else None
+        movement = _movement(path, pan)
+        self._pan = movement if isinstance(movement, Pan) else None
+        self._zoom = movement if isinstance(movement, Zoom) else None
         self._scaled_size = (
-            (width, height) if self._pan is None else self._pan.enlarged(width, height)
+            (width, height) if movement is None else movement.enlarged(width, height)
         )
+        # Scales each zoomed frame; it keeps its scaler while the sizes stay the same.
+        self._reformatter = av.video.reformatter.VideoReformatter()
         self._pass = self._open_pass(start=0.0)
         self._upcoming: _DueFrame | None = self._first_frame()
         self._shown: av.VideoFrame | None = None
@@ -82,6 +117,8 @@ class ClipReader:
                 self._handed_out = False
         except av.FFmpegError as exc:
             raise ClipUnusable(str(exc)) from exc
+        if self._zoom is not None:
+            return self._zoomed(seconds)
         if self._pan is not None:
             scaled_width, scaled_height = self._scaled_size
             left, top = self._pan.window(
@@ -97,6 +134,16 @@ class ClipReader:
 
     def close(self) -> None:
         self._pass.close()
+
+    def _zoomed(self, seconds: float) -> av.VideoFrame:
+        assert self._zoom is not None and self._shown_scaled is not None
+        left, top, width, height = self._zoom.window(seconds, *self._scaled_size)
+        window = crop_frame(self._shown_scaled, left, top, (width, height))
+        if (width, height) == (self._width, self._height):
+            return window
+        return self._reformatter.reformat(
+            window, self._width, self._height, "yuv420p", interpolation="BILINEAR"
+        )
 
     def _advance_to(self, seconds: float) -> None:
         # Sample and hold: show the last frame due by ``seconds``, whatever the file's rate.
@@ -204,25 +251,40 @@ def _cover_graph(stream: av.VideoStream, width: int, height: int) -> av.filter.G
     return graph
 
 
-def _shorter_than(path: Path, seconds: float) -> bool:
-    """Whether the file's video would visibly start over within ``seconds``.
+def _movement(path: Path, pan: Pan | None) -> Pan | Zoom | None:
+    """How the file moves across its time: a zoom for a still picture, the drift for a
+    file whose video would visibly start over within ``pan.seconds``, else not at all.
 
     A clip made for its segment can come out a frame short; only a clip that loops for
-    more than a moment needs the drift. A still, or a file of unknown length, does.
+    more than a moment needs the drift. A file of unknown length drifts.
     """
+    if pan is None:
+        return None
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             if stream.duration is not None and stream.time_base is not None:
-                length = float(stream.duration * stream.time_base)
+                length: float | None = float(stream.duration * stream.time_base)
             elif container.duration is not None:
                 length = container.duration / av.time_base
             else:
-                return True
-            return length + LOOP_SLACK_SECONDS < seconds
+                length = None
+            if _one_picture(container, stream):
+                return Zoom(pan.seconds)
+            return pan if length is None or length + LOOP_SLACK_SECONDS < pan.seconds else None
     except (av.FFmpegError, IndexError):
         pass  # the reader's own opening reports what is wrong with the file
-    return True
+    return pan
+
+
+def _one_picture(container: av.container.InputContainer, stream: av.VideoStream) -> bool:
+    """Whether the stream holds a single picture, read from its first packets only."""
+    pictures = 0
+    for packet in container.demux(stream):
+        pictures += packet.size > 0
+        if pictures > 1:
+            return False
+    return pictures == 1
 
 
 def _even_ceil(value: float) -> int:

@@ -1,9 +1,11 @@
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from svc_render.clips import ClipReader, ClipUnusable
+from svc_render.clips import ClipReader, ClipUnusable, Pan
 from tests.svc_render.media import solid, to_rgb, write_clip
 
 
@@ -52,3 +54,39 @@ def test_an_undecodable_file_is_reported_as_unusable(tmp_path: Path) -> None:
         ClipReader(corrupt, 16, 16)
     with pytest.raises(ClipUnusable):
         ClipReader(tmp_path / "missing.mp4", 16, 16)
+
+
+def _target_picture(width: int, height: int) -> np.ndarray:
+    """Grey rings round a red centre: a zoom moves the rings outwards, the centre stays."""
+    rows, columns = np.mgrid[0:height, 0:width]
+    distance = np.hypot(rows - height / 2, columns - width / 2)
+    picture = np.repeat(((distance // 6) % 2 * 200 + 30).astype(np.uint8)[..., None], 3, axis=2)
+    picture[distance < 10] = (255, 0, 0)
+    return picture
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_a_still_picture_zooms_slowly_into_its_centre(tmp_path: Path, suffix: str) -> None:
+    # Given a photo, and a four-second segment for it to fill
+    photo = tmp_path / f"photo{suffix}"
+    Image.fromarray(_target_picture(128, 224)).save(photo)
+    reader = ClipReader(photo, 64, 112, Pan(seconds=4.0, direction=1))
+
+    # When frames are taken across the segment
+    frames = [to_rgb(reader.frame_at(seconds)).astype(int) for seconds in (0.0, 1.0, 2.0, 4.0)]
+    reader.close()
+
+    # Then the picture keeps changing from the start to the end of its segment
+    assert all(frame.shape == (112, 64, 3) for frame in frames)
+    for earlier, later in itertools.pairwise(frames):
+        assert np.abs(earlier - later).mean() > 3
+    # And the centre stays where it is, red, while the red grows as the zoom goes in
+    for frame in frames:
+        assert tuple(frame[56, 32]) == pytest.approx((255, 0, 0), abs=40)
+    red_area = [int(((frame[..., 0] > 180) & (frame[..., 1] < 80)).sum()) for frame in frames]
+    assert red_area == sorted(red_area)
+    assert red_area[-1] > red_area[0] * 1.15
+    # And a second reading of it is the same, frame for frame
+    again = ClipReader(photo, 64, 112, Pan(seconds=4.0, direction=1))
+    assert np.array_equal(to_rgb(again.frame_at(2.0)).astype(int), frames[2])
+    again.close()
