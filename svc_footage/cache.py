@@ -1,8 +1,9 @@
 """Downloaded clips kept on the shared volume, so each is fetched once for every job.
 
 A cached file is named after its provider, its id there and the rendition's size, which
-is what it holds: another job at the same size finds it, one at another size downloads the
-rendition that suits it. Files only ever appear whole (linked into place from a finished
+is what it holds ("pexels-123-1080x1920.mp4", a photo "pexels-photo-9-1880x1253.jpg"):
+another job at the same size finds it, one at another size downloads the rendition that
+suits it. Files only ever appear whole (linked into place from a finished
 download), so any copy of the service may read the cache while another adds to it.
 
 The cache is kept under its size cap where it grows, when a clip is added, by deleting
@@ -32,7 +33,8 @@ class ClipCache:
     def path_for(self, video: StockVideo, file: VideoFile) -> Path:
         # Ids are numbers today; anything else a provider might send stays one file name.
         safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", video.id)
-        return self.folder / f"{video.provider}-{safe_id}-{file.width}x{file.height}.mp4"
+        name = f"{video.provider}{video.kind}-{safe_id}-{file.width}x{file.height}{video.suffix}"
+        return self.folder / name
 
     def reuse(self, cached: Path, target: Path) -> None:
         """Link ``cached`` to ``target``; FileNotFoundError if it is not in the cache."""

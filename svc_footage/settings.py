@@ -38,6 +38,9 @@ class FootageSettings(Settings):
     pixabay_base_url: str = "https://pixabay.com/api"
     # Results asked for per search term: enough to leave fresh clips for every segment.
     footage_results_per_search: int = Field(default=15, ge=3, le=80)
+    # Pages of results asked for per search term when the first has nothing relevant
+    # enough (svc_footage/sources.py), before the next term is searched.
+    footage_search_pages: int = Field(default=2, ge=1, le=10)
 
     # A provider that sends nothing for this long (connecting, or between bytes) has failed.
     footage_request_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -53,14 +56,17 @@ class FootageSettings(Settings):
     footage_download_timeout_seconds: float = Field(default=60.0, gt=0)
     # Where clip files may be downloaded from, over https only: a provider's answer is
     # untrusted, so a link elsewhere is refused. Pexels serves files from videos.pexels.com,
-    # and its older links on player.vimeo.com redirect to Vimeo's CDNs; Pixabay serves
-    # from cdn.pixabay.com. ".example.com" allows every name under example.com.
+    # and its older links on player.vimeo.com redirect to Vimeo's CDNs, and photos from
+    # images.pexels.com; Pixabay serves videos from cdn.pixabay.com and photos from
+    # pixabay.com itself. ".example.com" allows every name under example.com.
     footage_download_hosts: Annotated[tuple[str, ...], NoDecode] = (
         "videos.pexels.com",
         "player.vimeo.com",
         ".vimeocdn.com",
         "vod-progressive.akamaized.net",
         "cdn.pixabay.com",
+        "images.pexels.com",
+        "pixabay.com",
     )
     # For tests and labs only: downloads may reach private, loopback and link-local
     # addresses, and use plain http. Never on a machine that can reach anything worth

@@ -22,7 +22,15 @@ from svc_footage.fetching import Fetcher, FetchFailed
 from svc_footage.generated import DESCRIPTION_SUFFIX, clip_seed, write_description
 from svc_footage.library import description_of
 from svc_footage.relevance import Matcher, segment_said
-from svc_footage.stock import Frame, StockProvider, StockVideo, choose_rendition, rank_videos
+from svc_footage.stock import (
+    Frame,
+    Page,
+    StockPhoto,
+    StockProvider,
+    StockVideo,
+    choose_rendition,
+    rank_videos,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +38,16 @@ logger = logging.getLogger(__name__)
 # that failed this often will most likely fail the next clip too, each failure costing
 # retries and timeouts.
 MAX_FAILED_DOWNLOADS = 3
+# The best fresh result of a page must clear the matcher's floor by this much, or the next
+# page is asked for: a page whose best barely clears it most likely holds clips about
+# something else that share a word or two with what is said.
+WEAK_MARGIN = 0.15
+# A photo is at most this many pixels (a 50-megapixel camera's), so that decoding it,
+# once per segment in the render, takes bounded memory.
+MAX_PICTURE_PIXELS = 50_000_000
+# The page number under which a term's photo search is kept.
+PHOTOS = 0
+NOTHING = Page([], more=False)
 
 
 @dataclass(frozen=True)
@@ -60,7 +78,16 @@ class FootageSource(Protocol):
 
 
 class StockSource:
-    """One stock provider's clips for one job, downloaded through the shared cache."""
+    """One stock provider's clips for one job, downloaded through the shared cache.
+
+    Every result of a term's search is scored against what the segment says; those under
+    the matcher's floor are never downloaded, and the rest are tried most relevant first,
+    fit deciding between about equally relevant ones (``rank_videos``). When nothing on a
+    page is relevant enough to show (nothing fresh clears the floor by ``WEAK_MARGIN``),
+    the next page is asked for, up to ``pages``, before the next term. When no relevant
+    video of any term can be had, the provider's photos are searched the same way, and
+    the best is shown as a still with a slow zoom (the render's ``ClipReader``).
+    """
 
     def __init__(
         self,
@@ -69,6 +96,8 @@ class StockSource:
         cache: ClipCache,
         frame: Frame,
         max_bytes: int,
+        matcher: Matcher,
+        pages: int = 1,
     ) -> None:
         self.name = provider.name
         self._provider = provider
@@ -76,56 +105,129 @@ class StockSource:
         self._cache = cache
         self._frame = frame
         self._max_bytes = max_bytes
-        self._searches: dict[str, list[StockVideo]] = {}
+        self._matcher = matcher
+        self._pages = pages
+        # Searches made, by term and page (0 for the term's photos).
+        self._searches: dict[tuple[str, int], Page] = {}
+        # Sources ("pexels:1", "pexels-photo:2") shown, or that could not be downloaded.
         self._shown: set[str] = set()
         self._unusable: set[str] = set()
+        # The scores of the results for the last segment asked about, by source.
+        self._scored: tuple[int, dict[str, float]] = (-1, {})
         self._failed_downloads = 0
         self._out_of_service = False
 
     def fill(self, slot: Slot, *, reuse: bool) -> Found | None:
-        target = slot.stem.with_suffix(".mp4")
-        seconds = slot.segment.end - slot.segment.start
         for term in slot.segment.terms:
-            for video in rank_videos(self._search(term), self._frame, seconds):
-                if self._out_of_service:
-                    return None
-                if video.id in self._unusable or (video.id in self._shown and not reuse):
-                    continue
-                if self._fetch(video, target):
-                    self._shown.add(video.id)
-                    return Found(term, video.source, target)
+            found = self._first_downloaded(term, self._videos(slot, term, reuse), slot, reuse)
+            if found is not None or self._out_of_service:
+                return found
+        for term in slot.segment.terms:
+            photos = self._search(term, PHOTOS).results
+            found = self._first_downloaded(term, photos, slot, reuse)
+            if found is not None or self._out_of_service:
+                return found
         return None
 
     def shown_before(self, sources: Iterable[str]) -> None:
         """Count as shown the clips an earlier run of the job chose ("pexels:123")."""
-        prefix = f"{self.name}:"
-        self._shown.update(
-            source.removeprefix(prefix) for source in sources if source.startswith(prefix)
-        )
+        prefixes = (f"{self.name}:", f"{self.name}{StockPhoto.kind}:")
+        self._shown.update(source for source in sources if source.startswith(prefixes))
 
-    def _search(self, term: str) -> list[StockVideo]:
-        if term in self._searches:
-            return self._searches[term]
+    def _videos(self, slot: Slot, term: str, reuse: bool) -> list[StockVideo]:
+        """The term's videos, from as many pages as it takes to find a relevant one."""
+        videos: dict[str, StockVideo] = {}
+        for page in range(1, self._pages + 1):
+            results = self._search(term, page)
+            videos.update((video.id, video) for video in results.results if video.id not in videos)
+            if not results.more or page == self._pages:
+                break
+            scores = self._scores(slot, list(videos.values()))
+            best = max(
+                (
+                    score
+                    for video, score in zip(videos.values(), scores, strict=True)
+                    if self._may_show(video, reuse)
+                ),
+                default=0.0,
+            )
+            if best >= self._matcher.floor + WEAK_MARGIN:
+                break
+            logger.info(
+                "%s: the best of page %d for %r scores %.2f; asking for page %d",
+                self.name,
+                page,
+                term,
+                best,
+                page + 1,
+            )
+        return list(videos.values())
+
+    def _first_downloaded(
+        self, term: str, results: list[StockVideo], slot: Slot, reuse: bool
+    ) -> Found | None:
+        """The most suitable relevant result that downloads, as the slot's clip."""
+        scores = self._scores(slot, results)
+        relevant = [
+            (video, score)
+            for video, score in zip(results, scores, strict=True)
+            if score >= self._matcher.floor and self._may_show(video, reuse)
+        ]
+        score_of = {video.source: score for video, score in relevant}
+        seconds = slot.segment.end - slot.segment.start
+        candidates, scores = [video for video, _ in relevant], [score for _, score in relevant]
+        for video in rank_videos(candidates, scores, self._frame, seconds):
+            if self._out_of_service:
+                return None
+            target = slot.stem.with_suffix(video.suffix)
+            if self._fetch(video, target):
+                self._shown.add(video.source)
+                return Found(term, video.source, target, score_of[video.source])
+        return None
+
+    def _may_show(self, video: StockVideo, reuse: bool) -> bool:
+        return video.source not in self._unusable and (reuse or video.source not in self._shown)
+
+    def _scores(self, slot: Slot, results: list[StockVideo]) -> list[float]:
+        """Each result's relevance to the slot's segment, each scored once per segment."""
+        if self._scored[0] != slot.index:
+            self._scored = (slot.index, {})
+        known = self._scored[1]
+        new = list({video.source: video for video in results if video.source not in known}.values())
+        if new:
+            said = segment_said(slot.segment)
+            scores = self._matcher.scores(said, [video.description for video in new])
+            known.update(zip((video.source for video in new), scores, strict=True))
+        return [known[video.source] for video in results]
+
+    def _search(self, term: str, page: int) -> Page:
+        """A page of the term's videos, or with ``PHOTOS`` its photos; each asked for once."""
+        if (term, page) in self._searches:
+            return self._searches[term, page]
         if self._out_of_service:
-            return []
+            return NOTHING
+        what = "photos" if page == PHOTOS else "videos"
         try:
-            videos = self._provider.search(term, self._frame)
+            if page == PHOTOS:
+                results = self._provider.search_photos(term, self._frame)
+            else:
+                results = self._provider.search(term, self._frame, page)
         except FetchFailed as exc:
             logger.warning(
                 "%s search failed (%s); not asking it again for this job", self.name, exc
             )
             self._out_of_service = True
-            videos = []
+            results = NOTHING
         else:
-            if not videos:
-                logger.info("%s has no videos for %r", self.name, term)
-        self._searches[term] = videos
-        return videos
+            if not results.results:
+                logger.info("%s has no %s for %r", self.name, what, term)
+        self._searches[term, page] = results
+        return results
 
     def _fetch(self, video: StockVideo, target: Path) -> bool:
         file = choose_rendition(video, self._frame, self._max_bytes)
         if file is None:
-            self._unusable.add(video.id)
+            self._unusable.add(video.source)
             return False
         cached = self._cache.path_for(video, file)
         try:
@@ -136,9 +238,12 @@ class StockSource:
         try:
             with atomic_path(target) as temporary:
                 self._fetcher.download(file.url, temporary)
-                check_playable(temporary)
+                if isinstance(video, StockPhoto):
+                    check_picture(temporary)
+                else:
+                    check_playable(temporary)
         except FetchFailed as exc:
-            self._unusable.add(video.id)
+            self._unusable.add(video.source)
             self._failed_downloads += 1
             logger.warning("%s: could not download %s: %s", self.name, video.source, exc)
             if self._failed_downloads >= MAX_FAILED_DOWNLOADS:
@@ -158,6 +263,28 @@ def check_playable(file: Path) -> None:
                 raise FetchFailed("the download is a video stream without a size")
     except (av.FFmpegError, IndexError) as exc:
         raise FetchFailed("the download is not a playable video") from exc
+
+
+def check_picture(file: Path) -> None:
+    """Raise FetchFailed unless ``file`` decodes, with PyAV, as one picture of a sane size."""
+    try:
+        with av.open(str(file)) as container:
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if not width or not height:
+                raise FetchFailed("the download is a picture without a size")
+            # Checked before decoding: a small file may claim a picture of gigabytes.
+            if width * height > MAX_PICTURE_PIXELS:
+                raise FetchFailed(f"the picture is {width}x{height}, over the pixel limit")
+            frames = 0
+            for _ in container.decode(stream):
+                frames += 1
+                if frames > 1:
+                    raise FetchFailed("the download is a moving picture, not a photo")
+            if frames == 0:
+                raise FetchFailed("the download has no picture in it")
+    except (av.FFmpegError, IndexError) as exc:
+        raise FetchFailed("the download is not a picture") from exc
 
 
 class LibrarySource:

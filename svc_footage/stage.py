@@ -148,7 +148,13 @@ class FootageStage:
         if provider is None:
             return None
         return StockSource(
-            provider, fetcher, cache, frame, self.settings.footage_download_max_bytes
+            provider,
+            fetcher,
+            cache,
+            frame,
+            self.settings.footage_download_max_bytes,
+            self.matcher,
+            self.settings.footage_search_pages,
         )
 
     def _stock_provider(self, name: FootageProvider, fetcher: Fetcher) -> StockProvider | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 
 from common.artifacts import JobPaths
 from common.documents import FootageManifest, Queries, load_document
@@ -25,6 +26,7 @@ from tests.svc_footage.stock_server import (
     PEXELS_KEY,
     Reply,
     StockServer,
+    pexels_photo,
     pexels_video,
     running_stock_server,
 )
@@ -81,13 +83,15 @@ def _start_with_held_last_clip(
     _wait(paths.queries.exists, "the job's queries were not written")
     segments = load_document(Queries, paths.queries).segments
     assert len(segments) >= 3, "the story must have a few segments for this test"
-    # Every search finds the same videos, in order, so segment i shows video i + 1.
+    # Every search finds the same videos, in order, each titled with every term searched
+    # for (so equally relevant to each segment), so segment i shows video i + 1.
+    title = " ".join(dict.fromkeys(term for segment in segments for term in segment.terms))
     videos = []
     for number in range(1, len(segments) + 1):
         clip = tmp_path / f"stock_{number}.mp4"
         write_generated_clip(clip, seed=number, seconds=1.0, width=64, height=112, fps=10)
         url = server.add_file(f"/files/pexels-{number}.mp4", clip.read_bytes())
-        videos.append(pexels_video(number, 64, 112, 1, [(number * 10, url)]))
+        videos.append(pexels_video(number, 64, 112, 1, [(number * 10, url)], title=title))
     for segment in segments:
         for term in segment.terms:
             server.pexels_videos[term] = videos
@@ -200,3 +204,38 @@ def test_a_clip_that_never_arrives_is_drawn_and_the_job_completes(
         assert load_document(FootageManifest, paths.footage_manifest).pending != []
     finally:
         held.set()
+
+
+def test_a_job_with_no_relevant_video_completes_with_a_zooming_photo(
+    stack: Stack, stock_server: StockServer, tmp_path: Path
+) -> None:
+    # Given Pexels with no videos at all, but a photo of what every segment says
+    for name in BEFORE_FOOTAGE:
+        stack.start(name)
+    stack.wait_until_healthy()
+    answer = requests.post(
+        f"{stack.base_url}/generate", json={"text": STORY, "options": OPTIONS}, timeout=10
+    )
+    job_id = answer.json()["job_id"]
+    paths = JobPaths(stack.settings.data_dir, job_id)
+    _wait(paths.queries.exists, "the job's queries were not written")
+    segments = load_document(Queries, paths.queries).segments
+    alt = " ".join(dict.fromkeys(term for segment in segments for term in segment.terms))
+    picture = tmp_path / "photo.jpg"
+    Image.new("RGB", (160, 288), (30, 90, 160)).save(picture)
+    url = stock_server.add_file("/files/photo-1.jpg", picture.read_bytes(), "image/jpeg")
+    for segment in segments:
+        for term in segment.terms:
+            stock_server.pexels_photos[term] = [pexels_photo(1, 160, 288, url, alt)]
+
+    # When the footage service takes the job
+    stack.start("svc_footage")
+
+    # Then the job completes with one video, every segment showing the photo, scored
+    _wait_until_completed(stack, job_id)
+    _one_video(stack, job_id)
+    clips = _final_manifest(paths).clips
+    assert {clip.source for clip in clips} == {"pexels-photo:1"}
+    assert all(clip.score is not None and clip.score > 0 for clip in clips)
+    # And it was downloaded once, the cache serving the segments after the first
+    assert stock_server.count("/files/photo-1.jpg") == 1

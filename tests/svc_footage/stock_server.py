@@ -1,6 +1,7 @@
 """A local HTTP server that answers like Pexels and Pixabay and serves real video files.
 
-Searches answer in each provider's own format from the videos a test gives it; any path
+Searches answer in each provider's own format, page by page, from the videos and photos a
+test gives it; any path
 can be made to misbehave for its next requests (an error status, a stall, a cut-off body),
 and every request is recorded so tests can count what was asked, as is every connection,
 so tests can show that a refused download never reached the server at all.
@@ -60,6 +61,8 @@ class StockServer:
         # What each search term finds, as the provider's own JSON objects.
         self.pexels_videos: dict[str, list[dict[str, Any]]] = {}
         self.pixabay_hits: dict[str, list[dict[str, Any]]] = {}
+        self.pexels_photos: dict[str, list[dict[str, Any]]] = {}
+        self.pixabay_images: dict[str, list[dict[str, Any]]] = {}
         # Anything else: path -> (body, content type).
         self.files: dict[str, tuple[bytes, str]] = {}
         self.requests: list[Request] = []
@@ -90,13 +93,16 @@ class StockServer:
     def count(self, path_prefix: str) -> int:
         return sum(request.path.startswith(path_prefix) for request in self.requests)
 
-    def searches(self, provider: str) -> list[str]:
-        """The terms searched on ``provider``, in order."""
+    def searches(self, provider: str, kind: str = "videos") -> list[str]:
+        """The terms searched on ``provider`` for ``kind`` ("videos", "photos"), in order,
+        each followed by "#<page>" when the page asked for is not the first."""
         parameter = {"pexels": "query", "pixabay": "q"}[provider]
+        path = SEARCH_PATHS[provider, kind]
         return [
             request.query[parameter]
+            + (f"#{request.query['page']}" if request.query.get("page", "1") != "1" else "")
             for request in self.requests
-            if request.path.startswith(f"/{provider}/")
+            if request.path == path
         ]
 
     def answer(self, request: Request) -> tuple[_Answer, Reply | None]:
@@ -119,10 +125,16 @@ class StockServer:
         )
 
     def _normal_answer(self, request: Request) -> _Answer:
-        if request.path == "/pexels/videos/search":
-            return self._pexels_search(request)
-        if request.path == "/pixabay/api/videos/":
-            return self._pixabay_search(request)
+        if request.path == SEARCH_PATHS["pexels", "videos"]:
+            return self._pexels_search(request, "videos", self.pexels_videos)
+        if request.path == SEARCH_PATHS["pexels", "photos"]:
+            return self._pexels_search(request, "photos", self.pexels_photos)
+        if request.path == SEARCH_PATHS["pixabay", "videos"]:
+            return self._pixabay_search(request, self.pixabay_hits)
+        if request.path == SEARCH_PATHS["pixabay", "photos"]:
+            if request.query.get("image_type") != "photo":
+                return _json(200, {"total": 0, "totalHits": 0, "hits": []})
+            return self._pixabay_search(request, self.pixabay_images)
         if request.path.startswith("/redirect/"):
             # Pexels' file links answer with a redirect to its CDN.
             target = request.path.removeprefix("/redirect")
@@ -132,29 +144,43 @@ class StockServer:
             return _Answer(200, body, {"Content-Type": content_type})
         return _Answer(404, b"Not Found", {"Content-Type": "text/plain"})
 
-    def _pexels_search(self, request: Request) -> _Answer:
+    def _pexels_search(
+        self, request: Request, kind: str, found: dict[str, list[dict[str, Any]]]
+    ) -> _Answer:
         if request.headers.get("authorization") != PEXELS_KEY:
             return _json(401, {"error": "Unauthorized"})
         per_page = int(request.query.get("per_page", "15"))
-        videos = self.pexels_videos.get(request.query.get("query", ""), [])
-        return _json(
-            200,
-            {
-                "page": 1,
-                "per_page": per_page,
-                "total_results": len(videos),
-                "url": "https://www.pexels.com/search/videos/",
-                "videos": videos[:per_page],
-            },
-        )
+        page = int(request.query.get("page", "1"))
+        results = found.get(request.query.get("query", ""), [])
+        document: dict[str, Any] = {
+            "page": page,
+            "per_page": per_page,
+            "total_results": len(results),
+            kind: results[(page - 1) * per_page : page * per_page],
+        }
+        if kind == "videos":
+            document["url"] = "https://www.pexels.com/search/videos/"
+        if page * per_page < len(results):
+            document["next_page"] = f"https://api.pexels.com/v1/search/?page={page + 1}"
+        return _json(200, document)
 
-    def _pixabay_search(self, request: Request) -> _Answer:
+    def _pixabay_search(self, request: Request, found: dict[str, list[dict[str, Any]]]) -> _Answer:
         if request.query.get("key") != PIXABAY_KEY:
             body = b"[ERROR 400] Invalid or missing API key (https://pixabay.com/api/docs/)."
             return _Answer(400, body, {"Content-Type": "text/html; charset=utf-8"})
         per_page = int(request.query.get("per_page", "20"))
-        hits = self.pixabay_hits.get(request.query.get("q", ""), [])
-        return _json(200, {"total": len(hits), "totalHits": len(hits), "hits": hits[:per_page]})
+        page = int(request.query.get("page", "1"))
+        hits = found.get(request.query.get("q", ""), [])
+        page_hits = hits[(page - 1) * per_page : page * per_page]
+        return _json(200, {"total": len(hits), "totalHits": len(hits), "hits": page_hits})
+
+
+SEARCH_PATHS = {
+    ("pexels", "videos"): "/pexels/videos/search",
+    ("pexels", "photos"): "/pexels/v1/search",
+    ("pixabay", "videos"): "/pixabay/api/videos/",
+    ("pixabay", "photos"): "/pixabay/api/",
+}
 
 
 def _json(status: int, document: Any) -> _Answer:
@@ -162,18 +188,25 @@ def _json(status: int, document: Any) -> _Answer:
 
 
 def pexels_video(
-    video_id: int, width: int, height: int, duration: int, files: list[tuple[int, str]]
+    video_id: int,
+    width: int,
+    height: int,
+    duration: int,
+    files: list[tuple[int, str]],
+    title: str = "clip",
+    tags: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """A video as Pexels' search lists it; ``files`` are (file id, URL) at the video's size,
-    plus the streaming rendition Pexels always adds, which has no size."""
+    plus the streaming rendition Pexels always adds, which has no size. Its page is named
+    after its ``title``, as Pexels names them."""
     return {
         "id": video_id,
         "width": width,
         "height": height,
-        "url": f"https://www.pexels.com/video/clip-{video_id}/",
+        "url": f"https://www.pexels.com/video/{_slug(title)}-{video_id}/",
         "image": f"https://images.pexels.com/videos/{video_id}/picture.jpeg",
         "full_res": None,
-        "tags": [],
+        "tags": list(tags),
         "duration": duration,
         "user": {"id": 1, "name": "A. Videographer", "url": "https://www.pexels.com/@a"},
         "video_files": [
@@ -204,15 +237,18 @@ def pexels_video(
 
 
 def pixabay_hit(
-    hit_id: int, duration: int, renditions: dict[str, tuple[int, int, str, int]]
+    hit_id: int,
+    duration: int,
+    renditions: dict[str, tuple[int, int, str, int]],
+    tags: str = "test, clip",
 ) -> dict[str, Any]:
     """A video as Pixabay's search lists it; ``renditions`` name -> (width, height, URL, bytes).
     Renditions not given come as Pixabay sends missing ones: empty, with zero sizes."""
     return {
         "id": hit_id,
-        "pageURL": f"https://pixabay.com/videos/id-{hit_id}/",
+        "pageURL": f"https://pixabay.com/videos/{_slug(tags)}-{hit_id}/",
         "type": "film",
-        "tags": "test, clip",
+        "tags": tags,
         "duration": duration,
         "videos": {
             name: (
@@ -236,6 +272,70 @@ def pixabay_hit(
         "user": "someone",
         "userImageURL": "",
     }
+
+
+def pexels_photo(photo_id: int, width: int, height: int, url: str, alt: str) -> dict[str, Any]:
+    """A photo as Pexels' search lists it: the original at ``url``, and each smaller size
+    at ``url`` too, with Pexels' size parameters."""
+    src = {name: f"{url}?{query}" for name, query in PEXELS_PHOTO_SIZES.items()}
+    src["original"] = url
+    return {
+        "id": photo_id,
+        "width": width,
+        "height": height,
+        "url": f"https://www.pexels.com/photo/{_slug(alt)}-{photo_id}/",
+        "photographer": "A. Photographer",
+        "photographer_url": "https://www.pexels.com/@a",
+        "photographer_id": 1,
+        "avg_color": "#978E82",
+        "src": src,
+        "liked": False,
+        "alt": alt,
+    }
+
+
+PEXELS_PHOTO_SIZES = {
+    "large2x": "auto=compress&cs=tinysrgb&dpr=2&h=650&w=940",
+    "large": "auto=compress&cs=tinysrgb&h=650&w=940",
+    "medium": "auto=compress&cs=tinysrgb&h=350",
+    "small": "auto=compress&cs=tinysrgb&h=130",
+    "portrait": "auto=compress&cs=tinysrgb&fit=crop&h=1200&w=800",
+    "landscape": "auto=compress&cs=tinysrgb&fit=crop&h=627&w=1200",
+    "tiny": "auto=compress&cs=tinysrgb&dpr=1&fit=crop&h=200&w=280",
+}
+
+
+def pixabay_image(image_id: int, width: int, height: int, url: str, tags: str) -> dict[str, Any]:
+    """A photo as Pixabay's image search lists it; its large size is served at ``url``."""
+    return {
+        "id": image_id,
+        "pageURL": f"https://pixabay.com/photos/{_slug(tags)}-{image_id}/",
+        "type": "photo",
+        "tags": tags,
+        "previewURL": f"https://cdn.pixabay.com/photo/{image_id}_150.jpg",
+        "previewWidth": 150,
+        "previewHeight": 99,
+        "webformatURL": f"https://pixabay.com/get/{image_id}_640.jpg",
+        "webformatWidth": 640,
+        "webformatHeight": 426,
+        "largeImageURL": url,
+        "imageWidth": width,
+        "imageHeight": height,
+        "imageSize": 4731420,
+        "views": 10,
+        "downloads": 2,
+        "collections": 0,
+        "likes": 1,
+        "comments": 0,
+        "user_id": 1,
+        "user": "someone",
+        "userImageURL": "",
+    }
+
+
+def _slug(title: str) -> str:
+    """A page name as the providers make them: "Gulls, over the shore" -> "gulls-over-the-shore"."""
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
 
 
 @contextmanager

@@ -27,14 +27,20 @@ def test_searches_videos_by_term_shape_and_size(
 ) -> None:
     # Given Pexels with one portrait video for "city night", in two sizes and a stream
     video = pexels_video(
-        2_499_611, 1080, 1920, 14, [(99, "https://cdn/sd.mp4"), (100, "https://cdn/hd.mp4")]
+        2_499_611,
+        1080,
+        1920,
+        14,
+        [(99, "https://cdn/sd.mp4"), (100, "https://cdn/hd.mp4")],
+        title="Aerial view of a city at night",
+        tags=("lights", "<b>skyline</b>", "4k"),
     )
     video["video_files"][0].update(width=540, height=960)
     stock_server.pexels_videos["city night"] = [video]
     pexels = Pexels(fetcher, stock_server.pexels_base_url, PEXELS_KEY, per_page=15)
 
     # When it is searched for a Full HD portrait video
-    videos = pexels.search("city night", Frame(1080, 1920))
+    page = pexels.search("city night", Frame(1080, 1920))
 
     # Then the search asked for that shape and size, with the key in the header
     (request,) = stock_server.requests
@@ -45,8 +51,9 @@ def test_searches_videos_by_term_shape_and_size(
         "per_page": "15",
     }
     assert request.headers["authorization"] == PEXELS_KEY
-    # And the video comes back with its MP4 files only
-    assert videos == [
+    # And the video comes back with its MP4 files only, described by the words of its
+    # page's name and its tags
+    assert page.results == [
         StockVideo(
             "pexels",
             "2499611",
@@ -57,9 +64,11 @@ def test_searches_videos_by_term_shape_and_size(
                 VideoFile("https://cdn/sd.mp4", 540, 960),
                 VideoFile("https://cdn/hd.mp4", 1080, 1920),
             ),
+            "aerial view of city at night lights skyline",
         )
     ]
-    assert videos[0].source == "pexels:2499611"
+    assert page.results[0].source == "pexels:2499611"
+    assert not page.more
 
 
 def test_asks_for_the_smallest_pexels_size_that_fills_the_frame(
@@ -77,7 +86,7 @@ def test_asks_for_the_smallest_pexels_size_that_fills_the_frame(
 
 def test_nothing_found_is_an_empty_list(stock_server: StockServer, fetcher: Fetcher) -> None:
     pexels = Pexels(fetcher, stock_server.pexels_base_url, PEXELS_KEY, per_page=5)
-    assert pexels.search("zxqv", Frame(64, 112)) == []
+    assert pexels.search("zxqv", Frame(64, 112)).results == []
 
 
 def test_a_wrong_key_fails(stock_server: StockServer, fetcher: Fetcher) -> None:

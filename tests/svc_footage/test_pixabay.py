@@ -26,18 +26,20 @@ def test_searches_videos_by_term(stock_server: StockServer, fetcher: Fetcher) ->
                 "medium": (1280, 720, "https://cdn/125_medium.mp4", 3_000_000),
                 "tiny": (640, 360, "https://cdn/125_tiny.mp4", 900_000),
             },
+            tags="forest, trees, sunlight",
         )
     ]
     pixabay = Pixabay(fetcher, stock_server.pixabay_base_url, PIXABAY_KEY, per_page=15)
 
     # When it is searched
-    videos = pixabay.search("forest", Frame(64, 112))
+    page = pixabay.search("forest", Frame(64, 112))
 
     # Then the key, term and page size were sent
     (request,) = stock_server.requests
     assert request.query == {"key": PIXABAY_KEY, "q": "forest", "per_page": "15"}
-    # And the video comes back with the renditions it has, shaped like its largest
-    assert videos == [
+    # And the video comes back with the renditions it has, shaped like its largest, described
+    # by its tags
+    assert page.results == [
         StockVideo(
             "pixabay",
             "125",
@@ -48,6 +50,7 @@ def test_searches_videos_by_term(stock_server: StockServer, fetcher: Fetcher) ->
                 VideoFile("https://cdn/125_medium.mp4", 1280, 720, 3_000_000),
                 VideoFile("https://cdn/125_tiny.mp4", 640, 360, 900_000),
             ),
+            "forest trees sunlight",
         )
     ]
 

@@ -72,11 +72,14 @@ def _pexels_has(
     videos: list[tuple[int, bytes]],
     size: tuple[int, int] = PORTRAIT,
 ) -> None:
-    """Pexels finds these (id, file) videos for ``term``; their links redirect, as Pexels' do."""
+    """Pexels finds these (id, file) videos for ``term``, each titled ``term``; their links
+    redirect, as Pexels' do."""
     for video_id, body in videos:
         server.add_file(f"/files/pexels-{video_id}.mp4", body)
     server.pexels_videos.setdefault(term, []).extend(
-        pexels_video(video_id, *size, 1, [(video_id * 10, _pexels_link(server, video_id))])
+        pexels_video(
+            video_id, *size, 1, [(video_id * 10, _pexels_link(server, video_id))], title=term
+        )
         for video_id, _ in videos
     )
 
@@ -89,7 +92,7 @@ def _pixabay_has(server: StockServer, term: str, videos: list[tuple[int, bytes]]
     for video_id, body in videos:
         url = server.add_file(f"/files/pixabay-{video_id}.mp4", body)
         server.pixabay_hits.setdefault(term, []).append(
-            pixabay_hit(video_id, 1, {"tiny": (*PORTRAIT, url, len(body))})
+            pixabay_hit(video_id, 1, {"tiny": (*PORTRAIT, url, len(body))}, tags=term)
         )
 
 
@@ -477,8 +480,8 @@ def test_links_outside_the_download_rules_give_way_to_the_next_provider(
         "/files/hop.mp4", Reply(status=302, headers={"Location": f"{outside}/files/internal-2.mp4"})
     )
     stock_server.pexels_videos["lake"] = [
-        pexels_video(1, *PORTRAIT, 1, [(10, f"{outside}/files/internal-1.mp4")]),
-        pexels_video(2, *PORTRAIT, 1, [(20, f"{stock_server.url}/files/hop.mp4")]),
+        pexels_video(1, *PORTRAIT, 1, [(10, f"{outside}/files/internal-1.mp4")], title="lake"),
+        pexels_video(2, *PORTRAIT, 1, [(20, f"{stock_server.url}/files/hop.mp4")], title="lake"),
     ]
     _pixabay_has(stock_server, "lake", [(7, portrait_clips[1])])
     job, paths = _job_with_queries(settings, "r1", (0.0, 1.0, ["lake"]))

@@ -29,7 +29,8 @@ def test_orientation_follows_the_longer_side_with_near_squares_as_square() -> No
 
 
 def test_videos_shaped_like_the_frame_come_first_then_long_enough_ones() -> None:
-    # Given search results in order of relevance, for a 4-second portrait segment
+    # Given equally relevant search results in the provider's order, for a 4-second
+    # portrait segment
     wide_long = _video("wide_long", 1920, 1080, 20)
     tall_short = _video("tall_short", 1080, 1920, 2)
     tall_long = _video("tall_long", 1080, 1920, 8)
@@ -37,7 +38,8 @@ def test_videos_shaped_like_the_frame_come_first_then_long_enough_ones() -> None
     square = _video("square", 1080, 1080, 30)
 
     # When they are ranked
-    ranked = rank_videos([wide_long, tall_short, tall_long, square, tall_exact], PORTRAIT_FRAME, 4)
+    videos = [wide_long, tall_short, tall_long, square, tall_exact]
+    ranked = rank_videos(videos, [0.5] * len(videos), PORTRAIT_FRAME, 4)
 
     # Then portrait videos long enough lead, in their order; shape outranks length
     assert [video.id for video in ranked] == [
