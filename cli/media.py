@@ -9,7 +9,6 @@ sidecar ``<stem>.txt``, if it has one.
 
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,19 +83,7 @@ def _keep(folders: MediaFolders, owner: str, file: Path, limits: MediaLimits) ->
     except MediaRefused as exc:
         raise MediaFolderRefused(f"--media: {file.name}: {exc}") from None
     description = _sidecar_description(file)
-    now = time.time()
-    item = MediaItem(
-        media_id=uuid.uuid4().hex,
-        kind=facts.kind,
-        width=facts.width,
-        height=facts.height,
-        seconds=facts.seconds,
-        bytes=file.stat().st_size,
-        description=description,
-        created_at=now,
-        expires_at=now + _KEPT_SECONDS,
-        suffix=facts.suffix,  # type: ignore[arg-type]  # one of inspect_media's suffixes
-    )
+    item = MediaItem.new(facts, file.stat().st_size, description, _KEPT_SECONDS)
     folder = folders.folder(owner)
     folder.mkdir(parents=True, exist_ok=True)
     kept = folder / f"{item.media_id}{item.suffix}"

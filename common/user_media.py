@@ -16,6 +16,8 @@ length are checked before anything is decoded, then one frame is decoded.
 import json
 import logging
 import re
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +89,25 @@ class MediaItem(BaseModel):
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
+
+    @classmethod
+    def new(
+        cls, facts: "MediaFacts", size: int, description: str | None, kept_seconds: float
+    ) -> "MediaItem":
+        """The record of a file just accepted: a fresh id, kept ``kept_seconds`` from now."""
+        now = time.time()
+        return cls(
+            media_id=uuid.uuid4().hex,
+            kind=facts.kind,
+            width=facts.width,
+            height=facts.height,
+            seconds=None if facts.seconds is None else round(facts.seconds, 3),
+            bytes=size,
+            description=description,
+            created_at=now,
+            expires_at=now + kept_seconds,
+            suffix=facts.suffix,  # type: ignore[arg-type]  # one of inspect_media's suffixes
+        )
 
 
 @dataclass(frozen=True)

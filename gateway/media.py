@@ -67,19 +67,8 @@ async def receive_upload(
         if size == 0:
             raise HTTPException(status_code=400, detail=EMPTY_BODY_MESSAGE)
         facts = await asyncio.to_thread(_inspect, temporary, settings)
-        now = time.time()
-        item = MediaItem(
-            media_id=uuid.uuid4().hex,
-            kind=facts.kind,
-            width=facts.width,
-            height=facts.height,
-            seconds=None if facts.seconds is None else round(facts.seconds, 3),
-            bytes=size,
-            description=description,
-            created_at=now,
-            expires_at=now + settings.media_retention_days * _SECONDS_PER_DAY,
-            suffix=facts.suffix,  # type: ignore[arg-type]  # one of inspect_media's suffixes
-        )
+        kept = settings.media_retention_days * _SECONDS_PER_DAY
+        item = MediaItem.new(facts, size, description, kept)
         await asyncio.to_thread(_add, folders, owner, item, temporary, settings)
         return item
     finally:

@@ -1,8 +1,6 @@
 """Tiny real media files for the tests of a user's own clips and images."""
 
 import shutil
-import time
-import uuid
 from pathlib import Path
 
 import av
@@ -47,19 +45,7 @@ def keep_upload(
 ) -> str:
     """Keep ``file`` in ``owner``'s media as an accepted upload does; its media id."""
     facts = inspect_media(file, MediaLimits())
-    now = time.time()
-    item = MediaItem(
-        media_id=uuid.uuid4().hex,
-        kind=facts.kind,
-        width=facts.width,
-        height=facts.height,
-        seconds=facts.seconds,
-        bytes=file.stat().st_size,
-        description=description,
-        created_at=now,
-        expires_at=now + expires_in,
-        suffix=facts.suffix,  # type: ignore[arg-type]
-    )
+    item = MediaItem.new(facts, file.stat().st_size, description, expires_in)
     folders = MediaFolders(data_dir)
     folders.folder(owner).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(file, folders.folder(owner) / f"{item.media_id}{item.suffix}")
