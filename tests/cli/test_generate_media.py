@@ -9,7 +9,12 @@ from common.documents import FootageManifest, load_document
 from tests.media_checks import probe
 from tests.user_media_files import write_clip, write_image
 
-STORY = "A red kite flew over the green hills. Fishermen carried baskets of silver fish."
+# Each sentence long enough (about 3 s) to be a footage segment of its own, however fast
+# the voice speaks it this time.
+STORY = (
+    "A bright red kite flew high over the green hills above the quiet town. "
+    "Two old fishermen carried heavy baskets of silver fish along the pier."
+)
 SMALL = ["--width", "96", "--height", "160", "--fps", "12"]
 
 
