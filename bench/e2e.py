@@ -173,8 +173,15 @@ def footage_from(kind: str, scratch: Path) -> Iterator[None]:
         if not library.exists():
             write_library(library)
         wanted = {"T2V_FOOTAGE_PROVIDERS": "library,generated", "T2V_FOOTAGE_DIR": str(library)}
-    saved = {name: os.environ.get(name) for name in ("T2V_FOOTAGE_PROVIDERS", "T2V_FOOTAGE_DIR")}
-    os.environ.update(wanted)
+    with environment(wanted):
+        yield
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in the environment for the length of the block, then put back."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:

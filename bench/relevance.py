@@ -28,14 +28,12 @@ about a percent, so one run per matcher is enough; ``--repeats N`` adds the medi
 import argparse
 import colorsys
 import json
-import os
 import re
 import statistics
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -44,6 +42,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.e2e import environment  # noqa: E402
 from cli.pipeline import run_pipeline  # noqa: E402
 from common.artifacts import JobPaths  # noqa: E402
 from common.documents import Captions, FootageManifest, load_document  # noqa: E402
@@ -158,21 +157,6 @@ def matcher_missing(matcher: str) -> str | None:
     if chosen.name != matcher:
         return f"asked for {matcher}, the settings chose {chosen.name}"
     return None
-
-
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """The footage settings the in-process stages read, for the length of one run."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def sentence_of_words(captions: Captions, sentences: Sequence[str]) -> list[int]:

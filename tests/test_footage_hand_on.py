@@ -16,7 +16,7 @@ import requests
 from PIL import Image
 
 from common.artifacts import JobPaths
-from common.documents import FootageManifest, Queries, load_document
+from common.documents import FootageManifest, Queries, QuerySegment, load_document
 from common.settings import Settings
 from svc_footage.generated import write_generated_clip
 from svc_footage.stage import HANDED_ON_MARKER
@@ -68,10 +68,8 @@ def _wait(check: Callable[[], bool], what: str, timeout: float = 240) -> None:
         time.sleep(0.05)
 
 
-def _start_with_held_last_clip(
-    stack: Stack, server: StockServer, tmp_path: Path, held: threading.Event
-) -> tuple[str, JobPaths, int]:
-    """A job whose footage service starts with a video per segment, the last one held."""
+def _job_up_to_footage(stack: Stack) -> tuple[str, JobPaths, list[QuerySegment]]:
+    """A job run by every stage before footage, with its search terms written."""
     for name in BEFORE_FOOTAGE:
         stack.start(name)
     stack.wait_until_healthy()
@@ -82,6 +80,14 @@ def _start_with_held_last_clip(
     paths = JobPaths(stack.settings.data_dir, job_id)
     _wait(paths.queries.exists, "the job's queries were not written")
     segments = load_document(Queries, paths.queries).segments
+    return job_id, paths, segments
+
+
+def _start_with_held_last_clip(
+    stack: Stack, server: StockServer, tmp_path: Path, held: threading.Event
+) -> tuple[str, JobPaths, int]:
+    """A job whose footage service starts with a video per segment, the last one held."""
+    job_id, paths, segments = _job_up_to_footage(stack)
     assert len(segments) >= 3, "the story must have a few segments for this test"
     # Every search finds the same videos, in order, each titled with every term searched
     # for (so equally relevant to each segment), so segment i shows video i + 1.
@@ -210,16 +216,7 @@ def test_a_job_with_no_relevant_video_completes_with_a_zooming_photo(
     stack: Stack, stock_server: StockServer, tmp_path: Path
 ) -> None:
     # Given Pexels with no videos at all, but a photo of what every segment says
-    for name in BEFORE_FOOTAGE:
-        stack.start(name)
-    stack.wait_until_healthy()
-    answer = requests.post(
-        f"{stack.base_url}/generate", json={"text": STORY, "options": OPTIONS}, timeout=10
-    )
-    job_id = answer.json()["job_id"]
-    paths = JobPaths(stack.settings.data_dir, job_id)
-    _wait(paths.queries.exists, "the job's queries were not written")
-    segments = load_document(Queries, paths.queries).segments
+    job_id, paths, segments = _job_up_to_footage(stack)
     alt = " ".join(dict.fromkeys(term for segment in segments for term in segment.terms))
     picture = tmp_path / "photo.jpg"
     Image.new("RGB", (160, 288), (30, 90, 160)).save(picture)

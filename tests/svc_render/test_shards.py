@@ -118,11 +118,16 @@ def _shard(job: StageMessage, index: int, count: int) -> StageMessage:
     return job.model_copy(update={"shard": Shard(index=index, count=count)})
 
 
-def _render_in_shards(stage: RenderStage, job: StageMessage, paths: JobPaths) -> int:
-    """Plan the job's shards and render each in turn, as one worker would; their count."""
+def _plan(stage: RenderStage, job: StageMessage, paths: JobPaths) -> int:
+    """Run the job's planning message, which must split it; the number of shards."""
     planned = stage.run(job, paths, lambda note: None)
     assert isinstance(planned.unfinished, Split)
-    count = planned.unfinished.shards
+    return planned.unfinished.shards
+
+
+def _render_in_shards(stage: RenderStage, job: StageMessage, paths: JobPaths) -> int:
+    """Plan the job's shards and render each in turn, as one worker would; their count."""
+    count = _plan(stage, job, paths)
     for index in range(count):
         stage.run(_shard(job, index, count), paths, lambda note: None)
     return count
@@ -204,9 +209,7 @@ def test_a_video_rendered_in_shards_streams_each_shard_as_a_part_of_one_playlist
     # Given a job planned in shards, whose shards are rendered in turn
     job, paths = _prepare_job(settings, "sh9")
     stage = _stage(settings)
-    planned = stage.run(job, paths, lambda note: None)
-    assert isinstance(planned.unfinished, Split)
-    count = planned.unfinished.shards
+    count = _plan(stage, job, paths)
     stream = paths.stream
 
     def joined() -> str | None:
@@ -313,9 +316,7 @@ def test_a_shard_whose_worker_died_is_rendered_by_the_next(settings: Settings) -
     # Given a planned job whose shard 1 worker died part way, leaving a partial file
     job, paths = _prepare_job(settings, "sh4")
     stage = _stage(settings)
-    planned = stage.run(job, paths, lambda note: None)
-    assert isinstance(planned.unfinished, Split)
-    count = planned.unfinished.shards
+    count = _plan(stage, job, paths)
     files = ShardFiles(paths)
     files.folder.mkdir(parents=True, exist_ok=True)
     partial = files.folder / ".shard_0001.deadbeef.tmp.mp4"
